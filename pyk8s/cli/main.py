@@ -1,0 +1,49 @@
+"""The single `pyk8s` command: one subcommand per component.
+
+Each component module in pyk8s/cli/ exposes `add_parser(subparsers)`, which registers its
+subcommand and sets `func` to the coroutine or function that runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import sys
+
+# Subcommand modules, in the order the tutorials start the components.
+COMMANDS = ["apiserver", "controller_manager", "scheduler", "kubelet", "proxy", "up", "pki"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pyk8s", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"pyk8s.cli.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"pyk8s.cli.{name}":
+                raise
+            continue  # that component is not written yet
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    result = args.func(args)
+    if inspect.iscoroutine(result):
+        try:
+            result = asyncio.run(result)
+        except KeyboardInterrupt:
+            return 130
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
