@@ -154,3 +154,28 @@ def resolve(t: TypeRef) -> Scalar | Struct | ListOf | MapOf:
 def F(name: str, number: int, type: TypeRef, doc: str = "", **options: Any) -> Field:
     """Shorthand used by the kind modules: F("image", 2, STRING, "Container image name.")."""
     return Field(name, number, type, doc, **options)
+
+
+# Per-struct hooks, applied wherever the struct appears in an object (as Kubernetes'
+# SetDefaults_<Type> and validation functions are). Kind modules register them with the
+# decorators below; api/defaults.py and api/validation.py walk the tree and call them.
+#   defaulter(obj)                -> None, fills defaults that depend on other fields
+#   validator(obj, path, context) -> list[errors.Cause]; path is like "spec.containers[0]"
+DEFAULTERS: dict[str, list[Any]] = {}
+VALIDATORS: dict[str, list[Any]] = {}
+
+
+def defaulter(struct_name: str) -> Any:
+    def register(fn: Any) -> Any:
+        DEFAULTERS.setdefault(struct_name, []).append(fn)
+        return fn
+
+    return register
+
+
+def validator(struct_name: str) -> Any:
+    def register(fn: Any) -> Any:
+        VALIDATORS.setdefault(struct_name, []).append(fn)
+        return fn
+
+    return register
