@@ -141,9 +141,7 @@ class Invalid(StatusError):
     @classmethod
     def of(cls, kind: str, name: str, causes: list[Cause], group: str = "") -> Invalid:
         what = f"{kind}.{group}" if group else kind
-        summary = ", ".join(
-            f"{c.field}: {c.message}" if c.field else c.message for c in causes
-        )
+        summary = ", ".join(f"{c.field}: {c.message}" if c.field else c.message for c in causes)
         message = f'{what} "{name}" is invalid: '
         message += f"[{summary}]" if len(causes) > 1 else summary
         details = {"name": name, "kind": kind}
@@ -172,8 +170,21 @@ class Timeout(StatusError):
 BY_REASON: dict[str, type[StatusError]] = {
     cls.reason: cls
     for cls in (
-        BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, NotAcceptable,
-        AlreadyExists, Conflict, Gone, RequestEntityTooLarge, UnsupportedMediaType, Invalid,
-        TooManyRequests, InternalError, ServiceUnavailable, Timeout,
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        MethodNotAllowed,
+        NotAcceptable,
+        AlreadyExists,
+        Conflict,
+        Gone,
+        RequestEntityTooLarge,
+        UnsupportedMediaType,
+        Invalid,
+        TooManyRequests,
+        InternalError,
+        ServiceUnavailable,
+        Timeout,
     )
 }

@@ -88,7 +88,9 @@ RESOURCES: list[Resource] = []
 def register(resource: Resource) -> Resource:
     for known in RESOURCES:
         if known.group_version == resource.group_version and known.plural == resource.plural:
-            raise ValueError(f"resource {resource.plural} in {resource.api_version} registered twice")
+            raise ValueError(
+                f"resource {resource.plural} in {resource.api_version} registered twice"
+            )
     RESOURCES.append(resource)
     return resource
 
