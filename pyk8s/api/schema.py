@@ -157,25 +157,34 @@ def F(name: str, number: int, type: TypeRef, doc: str = "", **options: Any) -> F
 
 
 # Per-struct hooks, applied wherever the struct appears in an object (as Kubernetes'
-# SetDefaults_<Type> and validation functions are). Kind modules register them with the
-# decorators below; api/defaults.py and api/validation.py walk the tree and call them.
-#   defaulter(obj)                -> None, fills defaults that depend on other fields
-#   validator(obj, path, context) -> list[errors.Cause]; path is like "spec.containers[0]"
+# SetDefaults_<Type> and Validate<Type> functions are). Kind modules register them with the
+# decorators below; api/defaults.py and api/validation.py walk the tree and call them,
+# outermost struct first.
+#   @defaulter(name)         fn(obj: dict) -> None        fills defaults that depend on other fields
+#   @validator(name)         fn(obj: dict, path: str) -> list[errors.Cause]
+#                            path is where obj sits, like "spec.template.spec.containers[0]"
+#   @update_validator(name)  fn(new: dict, old: dict) -> list[errors.Cause]
+#                            top-level kinds only: what may not change on update (immutable fields)
 DEFAULTERS: dict[str, list[Any]] = {}
 VALIDATORS: dict[str, list[Any]] = {}
+UPDATE_VALIDATORS: dict[str, list[Any]] = {}
+
+
+def _hook(registry: dict[str, list[Any]], struct_name: str) -> Any:
+    def register(fn: Any) -> Any:
+        registry.setdefault(struct_name, []).append(fn)
+        return fn
+
+    return register
 
 
 def defaulter(struct_name: str) -> Any:
-    def register(fn: Any) -> Any:
-        DEFAULTERS.setdefault(struct_name, []).append(fn)
-        return fn
-
-    return register
+    return _hook(DEFAULTERS, struct_name)
 
 
 def validator(struct_name: str) -> Any:
-    def register(fn: Any) -> Any:
-        VALIDATORS.setdefault(struct_name, []).append(fn)
-        return fn
+    return _hook(VALIDATORS, struct_name)
 
-    return register
+
+def update_validator(struct_name: str) -> Any:
+    return _hook(UPDATE_VALIDATORS, struct_name)
