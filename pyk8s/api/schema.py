@@ -18,7 +18,7 @@ because `kubectl explain` and client-side apply look schemas up by them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union
 
 
@@ -99,6 +99,12 @@ class Field:
     map_type: str | None = None
     # Allowed values, for documentation and validation.
     enum: tuple[str, ...] = ()
+    # Go embeds a few structs inline (`json:",inline"`, e.g. LocalObjectReference inside
+    # ConfigMapKeySelector, VolumeSource inside Volume): in JSON their fields sit directly in
+    # the parent, but protobuf carries them inside one nested message. For such a field
+    # `embedded_in` is that nested message's number in the parent, and `number` is the
+    # field's number inside it. 0 for every ordinary field.
+    embedded_in: int = 0
 
 
 @dataclass(slots=True)
@@ -109,6 +115,7 @@ class Struct:
     # Filled lazily: name -> Field and number -> Field.
     _by_name: dict[str, Field] | None = None
     _by_number: dict[int, Field] | None = None
+    _embedded: dict[int, Struct] | None = None
 
     def field(self, name: str) -> Field | None:
         if self._by_name is None:
@@ -116,9 +123,24 @@ class Struct:
         return self._by_name.get(name)
 
     def field_by_number(self, number: int) -> Field | None:
+        """The ordinary field with this protobuf number (embedded fields are not included)."""
         if self._by_number is None:
-            self._by_number = {f.number: f for f in self.fields if f.number}
+            self._by_number = {f.number: f for f in self.fields if f.number and not f.embedded_in}
         return self._by_number.get(number)
+
+    def embedded_struct(self, number: int) -> Struct | None:
+        """The inline-embedded fields that protobuf carries in nested message `number`, as a
+        struct of their own (decode that message with it into the parent's dict), or None."""
+        if self._embedded is None:
+            groups: dict[int, list[Field]] = {}
+            for f in self.fields:
+                if f.embedded_in:
+                    # Inside the nested message the field is an ordinary one.
+                    groups.setdefault(f.embedded_in, []).append(replace(f, embedded_in=0))
+            self._embedded = {
+                n: Struct(f"{self.name}@{n}", self.doc, members) for n, members in groups.items()
+            }
+        return self._embedded.get(number)
 
     @property
     def short_name(self) -> str:
