@@ -1,0 +1,56 @@
+"""The API server's settings, one field per command-line flag (names as kube-apiserver's)."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+
+@dataclass
+class APIServerConfig:
+    # Storage: embedded SQLite in data_dir, or real etcd when etcd_servers is set.
+    data_dir: str | None = None
+    etcd_servers: list[str] = field(default_factory=list)
+    etcd_prefix: str = "/registry"
+    etcd_cafile: str | None = None
+    etcd_certfile: str | None = None
+    etcd_keyfile: str | None = None
+    # Plain HTTP, for loopback only (kube-apiserver's old --insecure-port). None disables
+    # it; 0 lets the OS choose a free port (APIServer.http_url then says which).
+    insecure_bind_address: str = "127.0.0.1"
+    insecure_port: int | None = None
+    # HTTPS; None disables it. Without a cert/key pair a self-signed one is made in cert_dir.
+    bind_address: str = "127.0.0.1"
+    secure_port: int | None = 6443
+    tls_cert_file: str | None = None
+    tls_private_key_file: str | None = None
+    cert_dir: str | None = None
+    service_cluster_ip_range: str = "10.0.0.0/24"
+    service_node_port_range: str = "30000-32767"
+    enable_admission_plugins: list[str] = field(default_factory=list)
+    disable_admission_plugins: list[str] = field(default_factory=list)
+    authorization_mode: str = "AlwaysAllow"
+    verbosity: int = 0
+
+    def check(self) -> None:
+        """Refuse settings kube-apiserver would refuse, with a message saying why."""
+        if not self.data_dir and not self.etcd_servers:
+            raise ValueError("one of --data-dir or --etcd-servers is required")
+        if (
+            self.insecure_port is not None
+            and not ipaddress.ip_address(self.insecure_bind_address).is_loopback
+        ):
+            raise ValueError(
+                "--insecure-bind-address must be a loopback address: plain HTTP has no "
+                "authentication and must never be reachable from other machines"
+            )
+        if self.insecure_port is None and self.secure_port is None:
+            raise ValueError("both --insecure-port and --secure-port are 0: nothing to serve")
+        if bool(self.tls_cert_file) != bool(self.tls_private_key_file):
+            raise ValueError("--tls-cert-file and --tls-private-key-file go together")
+        if self.authorization_mode not in ("AlwaysAllow",):
+            raise ValueError(f"unsupported --authorization-mode {self.authorization_mode!r}")
+        ipaddress.ip_network(self.service_cluster_ip_range)
+        low, _, high = self.service_node_port_range.partition("-")
+        if not (low.isdigit() and high.isdigit() and int(low) <= int(high)):
+            raise ValueError("--service-node-port-range must look like 30000-32767")

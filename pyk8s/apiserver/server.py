@@ -1,0 +1,130 @@
+"""APIServer: the store, the registry and the listeners, started and stopped as one.
+
+`start()` opens the store (unless one was given), starts the watch caches, creates the
+system namespaces, and listens: plain HTTP on a loopback address and/or HTTPS. `stop()`
+undoes all of it. Ports given as 0 are chosen by the OS; `http_url` / `https_url` say
+which were taken.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import ssl
+from typing import TYPE_CHECKING
+
+from pyk8s.apiserver.config import APIServerConfig
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from pyk8s.apiserver.registry import Registry
+    from pyk8s.storage.interface import Store
+
+logger = logging.getLogger("pyk8s.apiserver")
+
+
+def _load_kinds_and_strategies() -> None:
+    importlib.import_module("pyk8s.api.kinds")
+    # Per-resource strategies and subresource handlers register themselves on import.
+    for module in ("pyk8s.apiserver.registry.kinds", "pyk8s.apiserver.subresources"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if err.name != module:
+                raise
+
+
+class APIServer:
+    def __init__(self, config: APIServerConfig, store: Store | None = None) -> None:
+        self.config = config
+        self.store = store
+        self._owns_store = store is None
+        self.registry: Registry | None = None
+        self._runner: web.AppRunner | None = None
+        self.http_url = ""
+        self.https_url = ""
+
+    async def start(self) -> None:
+        from aiohttp import web
+
+        from pyk8s.apiserver.admission import AdmissionChain
+        from pyk8s.apiserver.app import build_app
+        from pyk8s.apiserver.bootstrap import ensure_system_namespaces
+        from pyk8s.apiserver.registry import Registry
+
+        config = self.config
+        _load_kinds_and_strategies()
+        if self.store is None:
+            self.store = await self._open_store()
+        admission = AdmissionChain.build(
+            config.enable_admission_plugins, config.disable_admission_plugins
+        )
+        self.registry = Registry(self.store, admission)
+        await self.registry.start()
+        await ensure_system_namespaces(self.registry)
+        port = config.secure_port if config.secure_port is not None else config.insecure_port
+        app = build_app(self.registry, server_address=f"{config.bind_address}:{port}")
+        # lingering_time: how long to drain an unread (rejected, say oversized) body.
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, lingering_time=1.0)
+        await self._runner.setup()
+        if config.insecure_port is not None:
+            site = web.TCPSite(self._runner, config.insecure_bind_address, config.insecure_port)
+            self.http_url = f"http://{config.insecure_bind_address}:{await self._listen(site)}"
+        if config.secure_port is not None:
+            tls = self._tls()
+            site = web.TCPSite(
+                self._runner, config.bind_address, config.secure_port, ssl_context=tls
+            )
+            self.https_url = f"https://{config.bind_address}:{await self._listen(site)}"
+        from pyk8s.apiserver.app import SERVER_ADDRESS
+
+        app[SERVER_ADDRESS][0] = (self.https_url or self.http_url).split("://", 1)[1]
+
+    async def _listen(self, site: web.TCPSite) -> int:
+        """Start a listener; return the port it got (the OS picks one for port 0)."""
+        assert self._runner is not None
+        before = set(map(tuple, self._runner.addresses))
+        await site.start()
+        new = [a for a in self._runner.addresses if tuple(a) not in before]
+        return int(new[0][1])
+
+    async def _open_store(self) -> Store:
+        from pyk8s.storage.factory import StoreOptions, open_store
+
+        config = self.config
+        return await open_store(
+            StoreOptions(
+                data_dir=config.data_dir,
+                etcd_servers=config.etcd_servers or None,
+                etcd_prefix=config.etcd_prefix,
+                etcd_cafile=config.etcd_cafile,
+                etcd_certfile=config.etcd_certfile,
+                etcd_keyfile=config.etcd_keyfile,
+            )
+        )
+
+    def _tls(self) -> ssl.SSLContext:
+        config = self.config
+        cert, key = config.tls_cert_file, config.tls_private_key_file
+        if not cert or not key:
+            from pyk8s.pki.selfsigned import ensure_serving_cert
+
+            cert_dir = config.cert_dir or f"{config.data_dir or '.'}/certs"
+            cert, key = ensure_serving_cert(cert_dir, config.service_cluster_ip_range)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        return context
+
+    async def stop(self) -> None:
+        if self.registry is not None:
+            # End open watch streams first, so that the listeners can close at once.
+            self.registry.end_watches()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.registry is not None:
+            await self.registry.stop()
+        if self.store is not None and self._owns_store:
+            await self.store.close()
+            self.store = None

@@ -1,0 +1,99 @@
+"""`pyk8s apiserver`: the API server, with kube-apiserver's flag names.
+
+    pyk8s apiserver --data-dir /var/lib/pyk8s --insecure-port 8080
+    pyk8s apiserver --etcd-servers http://127.0.0.1:2379 --secure-port 6443
+
+Prints one line saying where it serves once it is ready, then runs until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("apiserver", help="run the API server")
+    p.add_argument("--data-dir", help="directory of the embedded SQLite store")
+    p.add_argument(
+        "--etcd-servers", type=_csv, default=[], help="etcd client URLs, comma separated"
+    )
+    p.add_argument("--etcd-prefix", default="/registry")
+    p.add_argument("--etcd-cafile")
+    p.add_argument("--etcd-certfile")
+    p.add_argument("--etcd-keyfile")
+    p.add_argument("--insecure-bind-address", default="127.0.0.1", help="loopback only")
+    p.add_argument("--insecure-port", type=int, default=0, help="plain HTTP port (0: none)")
+    p.add_argument("--bind-address", default="127.0.0.1")
+    p.add_argument("--secure-port", type=int, default=6443, help="HTTPS port (0: none)")
+    p.add_argument("--tls-cert-file")
+    p.add_argument("--tls-private-key-file")
+    p.add_argument("--cert-dir", help="where a self-signed serving pair is made when none is given")
+    p.add_argument("--service-cluster-ip-range", default="10.0.0.0/24")
+    p.add_argument("--service-node-port-range", default="30000-32767")
+    p.add_argument("--enable-admission-plugins", type=_csv, default=[])
+    p.add_argument("--disable-admission-plugins", type=_csv, default=[])
+    p.add_argument("--authorization-mode", default="AlwaysAllow")
+    p.add_argument("-v", "--v", dest="verbosity", type=int, default=0, help="log verbosity")
+    p.set_defaults(func=run)
+
+
+async def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+    import signal
+    import sys
+
+    from pyk8s.apiserver.config import APIServerConfig
+    from pyk8s.apiserver.server import APIServer
+
+    logging.basicConfig(
+        level=logging.DEBUG
+        if args.verbosity >= 4
+        else logging.INFO
+        if args.verbosity
+        else logging.WARNING,
+        format="apiserver %(levelname)s %(name)s: %(message)s",
+    )
+    config = APIServerConfig(
+        data_dir=args.data_dir,
+        etcd_servers=args.etcd_servers,
+        etcd_prefix=args.etcd_prefix,
+        etcd_cafile=args.etcd_cafile,
+        etcd_certfile=args.etcd_certfile,
+        etcd_keyfile=args.etcd_keyfile,
+        insecure_bind_address=args.insecure_bind_address,
+        insecure_port=args.insecure_port or None,
+        bind_address=args.bind_address,
+        secure_port=args.secure_port or None,
+        tls_cert_file=args.tls_cert_file,
+        tls_private_key_file=args.tls_private_key_file,
+        cert_dir=args.cert_dir,
+        service_cluster_ip_range=args.service_cluster_ip_range,
+        service_node_port_range=args.service_node_port_range,
+        enable_admission_plugins=args.enable_admission_plugins,
+        disable_admission_plugins=args.disable_admission_plugins,
+        authorization_mode=args.authorization_mode,
+        verbosity=args.verbosity,
+    )
+    try:
+        config.check()
+    except ValueError as err:
+        print(f"pyk8s apiserver: {err}", file=sys.stderr)
+        return 2
+    server = APIServer(config)
+    await server.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    urls = " and ".join(u for u in (server.http_url, server.https_url) if u)
+    print(f"pyk8s apiserver serving on {urls}", flush=True)
+    try:
+        await stop.wait()
+    finally:
+        await server.stop()
+    return 0

@@ -1,0 +1,58 @@
+"""Run the real kubectl against a pyk8s API server, with nothing shared between tests.
+
+Each `Kubectl` has its own empty kubeconfig and its own KUBECACHEDIR: kubectl caches
+discovery for 6 h and the dispatcher's /version choice for 2 h per URL (kubectl-contract
+§1.4), which would otherwise leak from one test's server to the next on a reused port.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def kubectl_binary() -> str:
+    path = shutil.which("kubectl")
+    if path is None:
+        pytest.fail("kubectl not found on PATH: the real kubectl v1.32 is required")
+    return path
+
+
+class Kubectl:
+    def __init__(self, server_url: str, workdir: Path) -> None:
+        self.server_url = server_url
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.kubeconfig = workdir / "kubeconfig"
+        self.kubeconfig.write_text("")
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(workdir),
+            "KUBECONFIG": str(self.kubeconfig),
+            "KUBECACHEDIR": str(workdir / "cache"),
+        }
+        self.binary = kubectl_binary()
+
+    def run(
+        self, *args: str, input: str | None = None, timeout: float = 30, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        command = [self.binary, "--server", self.server_url, *args]
+        result = subprocess.run(
+            command, input=input, capture_output=True, text=True, timeout=timeout, env=self.env
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}):\n"
+                f"stdout: {result.stdout}\nstderr: {result.stderr}"
+            )
+        return result
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        """Start kubectl in the background (for `get -w`); the caller stops it by PID."""
+        command = [self.binary, "--server", self.server_url, *args]
+        return subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env
+        )
