@@ -15,6 +15,7 @@ from aiohttp import web
 
 from pyk8s.api.errors import InternalError, MethodNotAllowed, NotFound, StatusError
 from pyk8s.apiserver import discovery, negotiation
+from pyk8s.apiserver.authn import Authenticator
 from pyk8s.apiserver.handlers import serve_resource
 from pyk8s.apiserver.handlers.common import MAX_BODY_BYTES, json_response
 from pyk8s.apiserver.registry import Registry
@@ -42,8 +43,17 @@ async def status_errors(request: web.Request, handler: Any) -> web.StreamRespons
         return json_response(err.to_status(), err.code)
 
 
-def build_app(registry: Registry, *, server_address: str = "127.0.0.1:6443") -> web.Application:
-    app = web.Application(middlewares=[status_errors], client_max_size=MAX_BODY_BYTES)
+def build_app(
+    registry: Registry,
+    *,
+    server_address: str = "127.0.0.1:6443",
+    authenticator: Authenticator | None = None,
+) -> web.Application:
+    # Errors first, so an authentication failure is a Status too; then who is asking.
+    authenticator = authenticator or Authenticator()
+    app = web.Application(
+        middlewares=[status_errors, authenticator.middleware()], client_max_size=MAX_BODY_BYTES
+    )
     # The address /api advertises; the server updates it once it knows its real port.
     app[SERVER_ADDRESS] = [server_address]
 

@@ -25,6 +25,11 @@ class APIServerConfig:
     tls_cert_file: str | None = None
     tls_private_key_file: str | None = None
     cert_dir: str | None = None
+    # Authentication (authn.py): client certificates signed by this CA, static bearer
+    # tokens, and whether requests with neither are let in as system:anonymous.
+    client_ca_file: str | None = None
+    token_auth_file: str | None = None
+    anonymous_auth: bool = True
     service_cluster_ip_range: str = "10.0.0.0/24"
     service_node_port_range: str = "30000-32767"
     enable_admission_plugins: list[str] = field(default_factory=list)

@@ -18,6 +18,7 @@ from pyk8s.apiserver.config import APIServerConfig
 if TYPE_CHECKING:
     from aiohttp import web
 
+    from pyk8s.apiserver.authn import Authenticator
     from pyk8s.apiserver.registry import Registry
     from pyk8s.storage.interface import Store
 
@@ -64,7 +65,11 @@ class APIServer:
         await self.registry.start()
         await ensure_system_namespaces(self.registry)
         port = config.secure_port if config.secure_port is not None else config.insecure_port
-        app = build_app(self.registry, server_address=f"{config.bind_address}:{port}")
+        app = build_app(
+            self.registry,
+            server_address=f"{config.bind_address}:{port}",
+            authenticator=self._authenticator(),
+        )
         # lingering_time: how long to drain an unread (rejected, say oversized) body.
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, lingering_time=1.0)
         await self._runner.setup()
@@ -104,6 +109,12 @@ class APIServer:
             )
         )
 
+    def _authenticator(self) -> Authenticator:
+        from pyk8s.apiserver.authn import Authenticator, load_token_file
+
+        tokens = load_token_file(self.config.token_auth_file) if self.config.token_auth_file else {}
+        return Authenticator(tokens=tokens, anonymous=self.config.anonymous_auth)
+
     def _tls(self) -> ssl.SSLContext:
         config = self.config
         cert, key = config.tls_cert_file, config.tls_private_key_file
@@ -114,6 +125,10 @@ class APIServer:
             cert, key = ensure_serving_cert(cert_dir, config.service_cluster_ip_range)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
+        if config.client_ca_file:
+            # Optional, not required: token and anonymous clients connect without a cert.
+            context.verify_mode = ssl.CERT_OPTIONAL
+            context.load_verify_locations(config.client_ca_file)
         return context
 
     async def stop(self) -> None:

@@ -15,6 +15,14 @@ def _csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _bool(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("apiserver", help="run the API server")
     p.add_argument("--data-dir", help="directory of the embedded SQLite store")
@@ -32,6 +40,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tls-cert-file")
     p.add_argument("--tls-private-key-file")
     p.add_argument("--cert-dir", help="where a self-signed serving pair is made when none is given")
+    p.add_argument(
+        "--client-ca-file", help="CA that signs client certificates (users = CN, groups = O)"
+    )
+    p.add_argument("--token-auth-file", help='static bearer tokens: token,user,uid,"group1,group2"')
+    p.add_argument(
+        "--anonymous-auth",
+        type=_bool,
+        default=True,
+        help="let unauthenticated requests in as system:anonymous",
+    )
     p.add_argument("--service-cluster-ip-range", default="10.0.0.0/24")
     p.add_argument("--service-node-port-range", default="30000-32767")
     p.add_argument("--enable-admission-plugins", type=_csv, default=[])
@@ -72,6 +90,9 @@ async def run(args: argparse.Namespace) -> int:
         tls_cert_file=args.tls_cert_file,
         tls_private_key_file=args.tls_private_key_file,
         cert_dir=args.cert_dir,
+        client_ca_file=args.client_ca_file,
+        token_auth_file=args.token_auth_file,
+        anonymous_auth=args.anonymous_auth,
         service_cluster_ip_range=args.service_cluster_ip_range,
         service_node_port_range=args.service_node_port_range,
         enable_admission_plugins=args.enable_admission_plugins,

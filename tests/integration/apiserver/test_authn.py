@@ -1,0 +1,104 @@
+"""Authentication over TLS: client certificates, static tokens, and no way in without them.
+
+A real `pyk8s apiserver` process, the certificates `pyk8s pki` makes, and the real kubectl.
+"""
+
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from pyk8s.pki import cluster
+from tests.support.apiserver import ROOT, free_port
+from tests.support.kubectl import kubectl_binary
+
+
+@pytest.fixture
+def secure_server(tmp_path: Path):
+    port = free_port()
+    pki = cluster.ensure(tmp_path / "pki", server=f"https://127.0.0.1:{port}")
+    tokens = tmp_path / "tokens.csv"
+    tokens.write_text('s3cret-token,alice,1001,"devs,ops"\n')
+    command = [
+        sys.executable, "-m", "pyk8s", "apiserver", "--data-dir", str(tmp_path / "data"),
+        "--secure-port", str(port), "--insecure-port", "0",
+        "--tls-cert-file", str(pki.path("kubernetes.pem")),
+        "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
+        "--client-ca-file", str(pki.ca_file), "--token-auth-file", str(tokens),
+        "--anonymous-auth=false",
+    ]  # fmt: skip
+    log = (tmp_path / "apiserver.log").open("wb")
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        line = b""
+        while time.monotonic() < deadline and b"serving on" not in line:
+            line = process.stdout.readline()
+            if not line:
+                break
+        if b"serving on" not in line:
+            pytest.fail(f"apiserver did not start: {(tmp_path / 'apiserver.log').read_text()}")
+        yield port, pki
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        process.stdout.close()
+
+
+def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(kubeconfig.parent),
+        "KUBECONFIG": str(kubeconfig),
+        "KUBECACHEDIR": str(kubeconfig.parent / f"cache-{kubeconfig.stem}"),
+    }
+    return subprocess.run(
+        [kubectl_binary(), *args], capture_output=True, text=True, env=env, timeout=30
+    )
+
+
+def test_admin_certificate_works_with_kubectl(secure_server):
+    _, pki = secure_server
+    result = kubectl(pki.kubeconfig("admin"), "get", "namespaces", "-o", "name")
+    assert result.returncode == 0, result.stderr
+    assert "namespace/kube-system" in result.stdout.split()
+
+
+async def test_who_is_asking_decides_entry(secure_server):
+    port, pki = secure_server
+    url = f"https://127.0.0.1:{port}/api/v1/namespaces"
+    trust_ca = ssl.create_default_context(cafile=str(pki.ca_file))
+    async with aiohttp.ClientSession() as http:
+        # No certificate and no token: 401 as a Status, as kube-apiserver answers.
+        async with http.get(url, ssl=trust_ca) as response:
+            assert response.status == 401
+            assert (await response.json())["reason"] == "Unauthorized"
+        async with http.get(url, ssl=trust_ca, headers={"Authorization": "Bearer wrong"}) as r:
+            assert r.status == 401
+        async with http.get(
+            url, ssl=trust_ca, headers={"Authorization": "Bearer s3cret-token"}
+        ) as response:
+            assert response.status == 200
+
+
+async def test_a_certificate_from_another_ca_is_refused(secure_server, tmp_path):
+    port, _ = secure_server
+    stranger = cluster.ensure(tmp_path / "other-pki", server=f"https://127.0.0.1:{port}")
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.load_cert_chain(stranger.path("admin.pem"), stranger.path("admin-key.pem"))
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientError):
+            async with http.get(f"https://127.0.0.1:{port}/api", ssl=context) as response:
+                await response.read()
