@@ -26,8 +26,6 @@ from aiohttp import web
 
 from pyk8s.api.errors import Unauthorized
 
-USER_KEY = "user"
-
 
 @dataclass(frozen=True, slots=True)
 class UserInfo:
@@ -45,6 +43,9 @@ class UserInfo:
             info["extra"] = self.extra
         return info
 
+
+# Where the middleware leaves the request's user, for handlers and reviews to read.
+USER_KEY = web.RequestKey("user", UserInfo)
 
 UNSECURED = UserInfo("system:unsecured", groups=("system:masters", "system:authenticated"))
 ANONYMOUS = UserInfo("system:anonymous", groups=("system:unauthenticated",))

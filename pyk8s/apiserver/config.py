@@ -30,6 +30,9 @@ class APIServerConfig:
     client_ca_file: str | None = None
     token_auth_file: str | None = None
     anonymous_auth: bool = True
+    # The address other machines (and pods) reach this server at; published as the
+    # Endpoints of default/kubernetes. A loopback address is not published.
+    advertise_address: str | None = None
     service_cluster_ip_range: str = "10.0.0.0/24"
     service_node_port_range: str = "30000-32767"
     enable_admission_plugins: list[str] = field(default_factory=list)

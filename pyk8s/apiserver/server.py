@@ -28,7 +28,7 @@ logger = logging.getLogger("pyk8s.apiserver")
 def _load_kinds_and_strategies() -> None:
     importlib.import_module("pyk8s.api.kinds")
     # Per-resource strategies and subresource handlers register themselves on import.
-    for module in ("pyk8s.apiserver.registry.kinds", "pyk8s.apiserver.subresources"):
+    for module in ("pyk8s.apiserver.strategies", "pyk8s.apiserver.subresources"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -53,6 +53,7 @@ class APIServer:
         from pyk8s.apiserver.app import build_app
         from pyk8s.apiserver.bootstrap import ensure_system_namespaces
         from pyk8s.apiserver.registry import Registry
+        from pyk8s.apiserver.strategies.kubernetes_service import ensure_kubernetes_service
 
         config = self.config
         _load_kinds_and_strategies()
@@ -62,8 +63,14 @@ class APIServer:
             config.enable_admission_plugins, config.disable_admission_plugins
         )
         self.registry = Registry(self.store, admission)
+        await self._configure_strategies(self.store)
         await self.registry.start()
         await ensure_system_namespaces(self.registry)
+        await ensure_kubernetes_service(
+            self.registry,
+            advertise_address=config.advertise_address,
+            secure_port=config.secure_port or 443,
+        )
         port = config.secure_port if config.secure_port is not None else config.insecure_port
         app = build_app(
             self.registry,
@@ -85,6 +92,20 @@ class APIServer:
         from pyk8s.apiserver.app import SERVER_ADDRESS
 
         app[SERVER_ADDRESS][0] = (self.https_url or self.http_url).split("://", 1)[1]
+
+    async def _configure_strategies(self, store: Store) -> None:
+        """Give the strategies that keep state of their own (IP and port allocations,
+        component health) this server's store, and repair allocations a crash left."""
+        from pyk8s.apiserver import allocators
+        from pyk8s.apiserver.strategies import computed
+
+        allocators.configure(
+            store,
+            service_cidr=self.config.service_cluster_ip_range,
+            node_port_range=self.config.service_node_port_range,
+        )
+        await allocators.repair()
+        computed.configure(store)
 
     async def _listen(self, site: web.TCPSite) -> int:
         """Start a listener; return the port it got (the OS picks one for port 0)."""

@@ -50,6 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=True,
         help="let unauthenticated requests in as system:anonymous",
     )
+    p.add_argument("--advertise-address", help="the address published in default/kubernetes")
     p.add_argument("--service-cluster-ip-range", default="10.0.0.0/24")
     p.add_argument("--service-node-port-range", default="30000-32767")
     p.add_argument("--enable-admission-plugins", type=_csv, default=[])
@@ -93,6 +94,7 @@ async def run(args: argparse.Namespace) -> int:
         client_ca_file=args.client_ca_file,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth,
+        advertise_address=args.advertise_address,
         service_cluster_ip_range=args.service_cluster_ip_range,
         service_node_port_range=args.service_node_port_range,
         enable_admission_plugins=args.enable_admission_plugins,

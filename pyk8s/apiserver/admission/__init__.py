@@ -18,7 +18,13 @@ from typing import Any, Protocol
 from pyk8s.api.resource import Resource
 
 # Plugin modules in this package, imported when a chain is built.
-PLUGIN_MODULES = ("namespace_lifecycle",)
+# Kubernetes' order: NamespaceLifecycle, ServiceAccount, Priority, DefaultTolerationSeconds.
+PLUGIN_MODULES = (
+    "namespace_lifecycle",
+    "service_account",
+    "priority",
+    "default_toleration_seconds",
+)
 
 
 @dataclass(slots=True)

@@ -12,6 +12,7 @@ from multidict import CIMultiDict
 from pyk8s.api.errors import BadRequest, RequestEntityTooLarge
 from pyk8s.api.resource import Resource
 from pyk8s.apiserver import negotiation
+from pyk8s.apiserver.authn import USER_KEY
 from pyk8s.apiserver.registry.options import WriteOptions
 from pyk8s.apiserver.registry.store import GenericStore
 from pyk8s.apiserver.requestinfo import RequestInfo
@@ -40,7 +41,11 @@ class Scope:
     def write_options(self) -> WriteOptions:
         # Kubernetes names an unnamed manager after the client's User-Agent ("kubectl").
         agent = self.request.headers.get("User-Agent", "").split("/", 1)[0]
-        return WriteOptions.from_query(self.query, default_manager=agent)
+        options = WriteOptions.from_query(self.query, default_manager=agent)
+        user = self.request.get(USER_KEY)
+        if user is not None:
+            options.user = user.name
+        return options
 
     def wants_table(self) -> bool:
         return negotiation.require_json_or_table(self.accept)

@@ -99,6 +99,7 @@ class Deletes:
                     return await self._write_marked(kv, obj, marked, options), False
                 if not options.dry_run:
                     await self.store.delete(key, kv.mod_revision)  # type: ignore[attr-defined]
+                    await self.strategy.after_delete(obj)  # type: ignore[attr-defined]
             except ConflictError:
                 continue
             except KeyNotFoundError:
@@ -110,6 +111,9 @@ class Deletes:
         self, obj: dict[str, Any], delete_options: dict[str, Any], policy: str | None
     ) -> dict[str, Any] | None:
         """The object as it must be kept while its deletion is pending, or None to delete now."""
+        kept = self.strategy.mark_for_deletion(obj, delete_options)  # type: ignore[attr-defined]
+        if kept is not None:
+            return kept
         marked = {**obj, "metadata": dict(obj["metadata"])}
         meta = marked["metadata"]
         _apply_propagation(meta, policy)

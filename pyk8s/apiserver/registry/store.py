@@ -143,6 +143,19 @@ class GenericStore(Reads, Patches, Deletes):
         self.strategy.prepare_for_create(obj)
         meta["uid"] = str(uuid.uuid4())
         meta["creationTimestamp"] = now_rfc3339()
+        await self.strategy.before_create(obj, dry_run=options.dry_run)
+        try:
+            return await self._validate_and_create(obj, options, managed_fields_done)
+        except BaseException:
+            if not options.dry_run:
+                await self.strategy.after_delete(obj)  # give back what before_create claimed
+            raise
+
+    async def _validate_and_create(
+        self, obj: dict[str, Any], options: WriteOptions, managed_fields_done: bool
+    ) -> dict[str, Any]:
+        meta = obj["metadata"]
+        name, namespace = meta["name"], meta.get("namespace", "")
         if not managed_fields_done:
             self._track_managed_fields(None, obj, options, "Update")
         self.strategy.canonicalize(obj)
@@ -221,11 +234,7 @@ class GenericStore(Reads, Patches, Deletes):
             meta["generation"] = old_meta["generation"]
         meta["resourceVersion"] = old_meta["resourceVersion"]
         name, namespace = old_meta["name"], old_meta.get("namespace", "")
-        if subresource == "status":
-            self.strategy.prepare_for_status_update(new, old)
-        else:
-            self.strategy.default(new)
-            self.strategy.prepare_for_update(new, old)
+        self._prepare_update(new, old, subresource)
         request = self._request("UPDATE", namespace, name, new, old, options, subresource)
         await self.admission.admit(request)
         self.strategy.canonicalize(new)
@@ -233,18 +242,49 @@ class GenericStore(Reads, Patches, Deletes):
             return old  # nothing changed: nothing is written, resourceVersion stays
         if not managed_fields_done:
             self._track_managed_fields(old, new, options, operation, subresource)
-        causes = self.strategy.validate_update(new, old)
-        if causes:
-            raise self.invalid(name, causes)
-        await self.admission.validate(request)
-        if options.dry_run:
-            return new
-        if _deletion_finished(new):
-            await self.store.delete(kv.key, kv.mod_revision)
-            return new
-        revision = await self.store.update(kv.key, encode_for_storage(new), kv.mod_revision)
-        meta["resourceVersion"] = str(revision)
+        await self.strategy.before_update(new, old, dry_run=options.dry_run)
+        try:
+            written = await self._validate_and_write(kv, new, old, request, subresource)
+        except BaseException:
+            if not options.dry_run:
+                await self.strategy.after_update(old, new)  # give back what before_update claimed
+            raise
+        if written == "deleted":
+            await self.strategy.after_delete(new)
+        elif written == "updated":
+            await self.strategy.after_update(new, old)
         return new
+
+    def _prepare_update(self, new: dict[str, Any], old: dict[str, Any], subresource: str) -> None:
+        """Reset what this endpoint may not change: spec on /status, status on the main
+        resource; a strategy may own other subresources (`prepare_for_finalize_update`)."""
+        if subresource == "status":
+            self.strategy.prepare_for_status_update(new, old)
+        elif prepare := getattr(self.strategy, f"prepare_for_{subresource}_update", None):
+            prepare(new, old)
+        else:
+            self.strategy.default(new)
+            self.strategy.prepare_for_update(new, old)
+
+    async def _validate_and_write(
+        self, kv: KeyValue, new: dict[str, Any], old: dict[str, Any], request: AdmissionRequest,
+        subresource: str,
+    ) -> str:  # fmt: skip
+        """Validate, admit and write an update; says whether it was "updated", "deleted"
+        (its deletion finished) or not written at all ("dry-run")."""
+        validate = getattr(self.strategy, f"validate_{subresource}_update", None)
+        causes = (validate or self.strategy.validate_update)(new, old)
+        if causes:
+            raise self.invalid(new["metadata"]["name"], causes)
+        await self.admission.validate(request)
+        if request.dry_run:
+            return "dry-run"
+        if _deletion_finished(new) and self.strategy.should_delete_during_update(new):
+            await self.store.delete(kv.key, kv.mod_revision)
+            return "deleted"
+        revision = await self.store.update(kv.key, encode_for_storage(new), kv.mod_revision)
+        new["metadata"]["resourceVersion"] = str(revision)
+        return "updated"
 
 
 def _same(new: dict[str, Any], old: dict[str, Any]) -> bool:

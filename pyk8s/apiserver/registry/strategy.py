@@ -140,11 +140,40 @@ class Strategy:
             values["metadata.namespace"] = metadata.get("namespace", "")
         return values
 
+    # ---- side effects outside the object (services claim IPs and ports) ----------------
+    # The generic store calls these around every write. A claim made in `before_*` is given
+    # back by the matching `after_*` call when the write fails, so nothing leaks.
+
+    async def before_create(self, obj: dict[str, Any], *, dry_run: bool) -> None:
+        """After `prepare_for_create` (uid set), before validation."""
+
+    async def before_update(
+        self, new: dict[str, Any], old: dict[str, Any], *, dry_run: bool
+    ) -> None:
+        """After `prepare_for_update`, before validation; only when something changed."""
+
+    async def after_update(self, new: dict[str, Any], old: dict[str, Any]) -> None:
+        """After the update is written; also with (old, new) swapped when it failed."""
+
+    async def after_delete(self, obj: dict[str, Any]) -> None:
+        """After the object left the store; also when a create failed after before_create."""
+
     # ---- delete ------------------------------------------------------------------------
 
     def graceful_delete_seconds(self, obj: dict[str, Any], options: dict[str, Any]) -> int | None:
         """How long the object may take to go away; None deletes it at once."""
         return None
+
+    def mark_for_deletion(
+        self, obj: dict[str, Any], delete_options: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The object to keep instead of deleting it (namespaces turn Terminating), or None
+        for the generic rules (finalizers, grace period)."""
+        return None
+
+    def should_delete_during_update(self, new: dict[str, Any]) -> bool:
+        """Whether an update that leaves a deleted object with no finalizers removes it."""
+        return True
 
 
 def _desired_state(obj: dict[str, Any]) -> dict[str, Any]:

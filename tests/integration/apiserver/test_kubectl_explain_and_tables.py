@@ -108,6 +108,9 @@ def test_get_prints_kubernetes_columns(apiserver_process, tmp_path):
     namespaces = rows(kubectl.run("get", "namespaces").stdout)
     assert namespaces[0] == ["NAME", "STATUS", "AGE"] and namespaces[1][:2] == ["default", "Active"]
 
+    # With no controller manager running, nobody makes the namespace's default
+    # ServiceAccount, which the ServiceAccount admission plugin requires for a pod.
+    kubectl.run("create", "serviceaccount", "default")
     kubectl.run("run", "hello", "--image=nginx")
     status = {
         "phase": "Running",

@@ -1,0 +1,1 @@
+from tests.support.apiserver import apiserver, apiserver_process  # noqa: F401
