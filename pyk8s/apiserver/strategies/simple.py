@@ -1,4 +1,4 @@
-"""Resources whose only particularity is which fields a field selector may use.
+"""Resources with small particularities: which fields a field selector may use, and nodes.
 
 Each field list is Kubernetes' own (the `GetAttrs` / `SelectableFields` of the resource's
 registry package), so `kubectl get secrets --field-selector type=Opaque` and friends behave
@@ -7,6 +7,8 @@ as they do there. A selector on any other field is refused with
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from pyk8s.apiserver.registry.strategy import register_strategy
 from pyk8s.apiserver.strategies.selectable import SelectableStrategy, boolean, integer, text
@@ -20,6 +22,14 @@ class NodeStrategy(SelectableStrategy):
     """Nodes are cluster-scoped, with a status subresource (kubelets write it)."""
 
     selectable_fields = {"spec.unschedulable": boolean("spec.unschedulable")}
+
+    def prepare_for_create(self, obj: dict[str, Any]) -> None:
+        # Unlike most kinds, a Node keeps the status it is created with: the kubelet
+        # registers its node with capacity, addresses and conditions in one request.
+        status = obj.get("status")
+        super().prepare_for_create(obj)
+        if status is not None:
+            obj["status"] = status
 
 
 class ReplicationControllerStrategy(SelectableStrategy):

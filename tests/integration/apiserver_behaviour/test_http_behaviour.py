@@ -1,8 +1,6 @@
 """Per-resource behaviour over HTTP against the real in-process API server (SQLite store).
 
-The strategies package is imported before the server starts, as the server itself will do.
-Tests marked "needs store wiring" exercise hooks the generic store must call (see
-pyk8s/apiserver/strategies/__init__.py); they fail, saying so, until it does.
+The server imports the strategies package and configures the allocators itself at start.
 """
 
 from __future__ import annotations
@@ -15,10 +13,8 @@ import pytest
 
 import pyk8s.apiserver.admission.service_account  # (so that it can be disabled)
 import pyk8s.apiserver.strategies  # noqa: F401  (registers strategies and handlers)
-from pyk8s.apiserver import allocators
 from pyk8s.apiserver.config import APIServerConfig
 from pyk8s.apiserver.server import APIServer
-from pyk8s.apiserver.strategies import computed
 
 PODS = "/api/v1/namespaces/default/pods"
 
@@ -33,9 +29,6 @@ async def http(tmp_path: Path) -> AsyncIterator[aiohttp.ClientSession]:
     )  # fmt: skip
     server = APIServer(config)
     await server.start()
-    allocators.configure(server.store, service_cidr=config.service_cluster_ip_range,
-                         node_port_range=config.service_node_port_range)  # fmt: skip
-    computed.configure(server.store)
     try:
         async with aiohttp.ClientSession(base_url=server.http_url) as session:
             yield session
@@ -105,7 +98,7 @@ async def test_namespace_created_active(http: aiohttp.ClientSession) -> None:
 
 
 async def test_namespace_delete_sets_terminating(http: aiohttp.ClientSession) -> None:
-    """needs store wiring: DELETE must call NamespaceStrategy.mark_for_deletion."""
+    """DELETE of a namespace turns it Terminating instead of removing it."""
     await create(http, "/api/v1/namespaces", {"metadata": {"name": "team"}})
     async with http.delete("/api/v1/namespaces/team") as response:
         assert response.status == 200
@@ -115,7 +108,7 @@ async def test_namespace_delete_sets_terminating(http: aiohttp.ClientSession) ->
 
 
 async def test_service_gets_cluster_ip(http: aiohttp.ClientSession) -> None:
-    """needs store wiring: create must call ServiceStrategy.before_create."""
+    """A Service gets a cluster IP from the range when it is created."""
     body = {"metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}], "type": "NodePort"}}
     created = await create(http, "/api/v1/namespaces/default/services", body)
     spec = created["spec"]
@@ -147,3 +140,18 @@ async def test_self_subject_reviews(http: aiohttp.ClientSession) -> None:
                        {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})  # fmt: skip
     # Plain HTTP on loopback is the old insecure port: its user is system:unsecured.
     assert who["status"]["userInfo"]["username"] in ("system:unsecured", "system:anonymous")
+
+
+async def test_a_node_keeps_the_status_it_registers_with(http):
+    # The kubelet registers its Node with capacity and conditions in one create.
+    node = {
+        "apiVersion": "v1", "kind": "Node", "metadata": {"name": "worker-1"},
+        "status": {"capacity": {"cpu": "2", "pods": "110"},
+                   "conditions": [{"type": "Ready", "status": "False", "reason": "Starting"}]},
+    }  # fmt: skip
+    async with http.post("/api/v1/nodes", json=node) as response:
+        assert response.status == 201, await response.text()
+    async with http.get("/api/v1/nodes/worker-1") as response:
+        status = (await response.json())["status"]
+    assert status["capacity"] == {"cpu": "2", "pods": "110"}
+    assert status["conditions"][0]["reason"] == "Starting"

@@ -1,0 +1,71 @@
+"""KubeSchedulerConfiguration: profiles, enabled/disabled plugins, weights."""
+
+import pytest
+
+from pyk8s.scheduler.cache import SchedulerCache
+from pyk8s.scheduler.config import ConfigError, build_framework, load_configuration
+from pyk8s.scheduler.plugin import Handle
+
+CONFIG = """
+apiVersion: kubescheduler.config.k8s.io/v1
+kind: KubeSchedulerConfiguration
+percentageOfNodesToScore: 30
+podMaxBackoffSeconds: 20
+leaderElection: {leaderElect: false}
+profiles:
+- schedulerName: default-scheduler
+- schedulerName: no-scoring
+  plugins:
+    score:
+      disabled: [{name: "*"}]
+    filter:
+      disabled: [{name: NodePorts}]
+- schedulerName: weighted
+  percentageOfNodesToScore: 100
+  plugins:
+    score:
+      enabled: [{name: NodeResourcesFit, weight: 5}]
+    multiPoint:
+      disabled: [{name: InterPodAffinity}]
+"""
+
+
+def names(plugins):
+    return [p.name for p in plugins]
+
+
+def test_profiles_and_plugin_sets():
+    config = load_configuration(CONFIG)
+    assert config.percentage_of_nodes_to_score == 30
+    assert config.pod_max_backoff_seconds == 20 and config.pod_initial_backoff_seconds == 1
+    assert config.leader_elect is False
+    frameworks = {
+        p.scheduler_name: build_framework(p, Handle(SchedulerCache()), 30) for p in config.profiles
+    }
+    default = frameworks["default-scheduler"]
+    assert names(default.filter_plugins)[:4] == [
+        "NodeUnschedulable",
+        "NodeName",
+        "TaintToleration",
+        "NodeAffinity",
+    ]
+    assert default.weights["TaintToleration"] == 3 and default.percentage_of_nodes_to_score == 30
+    quiet = frameworks["no-scoring"]
+    assert quiet.score_plugins == []
+    assert "NodePorts" not in names(quiet.filter_plugins)
+    weighted = frameworks["weighted"]
+    assert names(weighted.score_plugins)[0] == "NodeResourcesFit"
+    assert weighted.weights["NodeResourcesFit"] == 5
+    assert "InterPodAffinity" not in names(weighted.filter_plugins)
+    assert weighted.percentage_of_nodes_to_score == 100
+
+
+def test_unknown_plugin_and_wrong_kind_are_refused():
+    with pytest.raises(ConfigError, match="not registered"):
+        load_configuration(
+            CONFIG.replace("name: NodePorts", "name: Bogus").replace(
+                "disabled: [{name: Bogus}]", "enabled: [{name: Bogus}]"
+            )
+        )
+    with pytest.raises(ConfigError, match="KubeSchedulerConfiguration"):
+        load_configuration("apiVersion: v1\nkind: ConfigMap\n")
