@@ -30,6 +30,15 @@ class APIServerConfig:
     client_ca_file: str | None = None
     token_auth_file: str | None = None
     anonymous_auth: bool = True
+    # How the server reaches kubelets (logs, exec, port-forward): the client certificate it
+    # presents, the CA their serving certificates are checked against, and which node
+    # address to dial first.
+    kubelet_client_certificate: str | None = None
+    kubelet_client_key: str | None = None
+    kubelet_certificate_authority: str | None = None
+    kubelet_preferred_address_types: list[str] = field(
+        default_factory=lambda: ["InternalIP", "ExternalIP", "Hostname"]
+    )
     # The address other machines (and pods) reach this server at; published as the
     # Endpoints of default/kubernetes. A loopback address is not published.
     advertise_address: str | None = None

@@ -106,6 +106,14 @@ class APIServer:
         )
         await allocators.repair()
         computed.configure(store)
+        from pyk8s.apiserver.subresources import kubelet_client
+
+        kubelet_client.configure(
+            client_certificate=self.config.kubelet_client_certificate,
+            client_key=self.config.kubelet_client_key,
+            certificate_authority=self.config.kubelet_certificate_authority,
+            preferred_address_types=tuple(self.config.kubelet_preferred_address_types),
+        )
 
     async def _listen(self, site: web.TCPSite) -> int:
         """Start a listener; return the port it got (the OS picks one for port 0)."""

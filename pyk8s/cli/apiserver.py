@@ -50,6 +50,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=True,
         help="let unauthenticated requests in as system:anonymous",
     )
+    p.add_argument("--kubelet-client-certificate", help="certificate presented to kubelets")
+    p.add_argument("--kubelet-client-key")
+    p.add_argument("--kubelet-certificate-authority", help="CA of the kubelets' serving certs")
+    p.add_argument(
+        "--kubelet-preferred-address-types",
+        type=_csv,
+        default=["InternalIP", "ExternalIP", "Hostname"],
+    )
     p.add_argument("--advertise-address", help="the address published in default/kubernetes")
     p.add_argument("--service-cluster-ip-range", default="10.0.0.0/24")
     p.add_argument("--service-node-port-range", default="30000-32767")
@@ -95,6 +103,10 @@ async def run(args: argparse.Namespace) -> int:
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth,
         advertise_address=args.advertise_address,
+        kubelet_client_certificate=args.kubelet_client_certificate,
+        kubelet_client_key=args.kubelet_client_key,
+        kubelet_certificate_authority=args.kubelet_certificate_authority,
+        kubelet_preferred_address_types=args.kubelet_preferred_address_types,
         service_cluster_ip_range=args.service_cluster_ip_range,
         service_node_port_range=args.service_node_port_range,
         enable_admission_plugins=args.enable_admission_plugins,

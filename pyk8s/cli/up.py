@@ -68,6 +68,8 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
         "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
         "--anonymous-auth", "false",
         "--client-ca-file", str(pki.ca_file),
+        "--kubelet-client-certificate", str(pki.path("kubernetes.pem")),
+        "--kubelet-client-key", str(pki.path("kubernetes-key.pem")),
         "--service-cluster-ip-range", args.service_cluster_ip_range,
         *verbosity,
     ]  # fmt: skip
