@@ -13,7 +13,17 @@ import inspect
 import sys
 
 # Subcommand modules, in the order the tutorials start the components.
-COMMANDS = ["apiserver", "controller_manager", "scheduler", "kubelet", "proxy", "up", "pki"]
+COMMANDS = [
+    "apiserver",
+    "controller_manager",
+    "scheduler",
+    "kubelet",
+    "proxy",
+    "up",
+    "pki",
+    "image",
+    "hollow_nodes",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

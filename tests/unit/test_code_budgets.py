@@ -43,7 +43,9 @@ def test_no_function_is_longer_than_the_budget():
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 length = node.end_lineno - node.lineno + 1
                 if length > MAX_FUNCTION_LINES:
-                    too_long.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length})")
+                    too_long.append(
+                        f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({length})"
+                    )
     assert not too_long, f"functions over {MAX_FUNCTION_LINES} lines: {too_long}"
 
 

@@ -1,0 +1,200 @@
+"""Starting one container of a pod: image, environment, mounts, create, start, postStart.
+
+`ContainerStarter.start(pod, sandbox, spec, attempt)` does what the kubelet does between
+"this container should run" and "it runs", with the events `kubectl describe pod` shows:
+
+- the image, by `imagePullPolicy`: Always pulls; IfNotPresent pulls when absent; Never
+  refuses (ErrImageNeverPull). Events Pulling / Pulled ("already present on machine" when
+  no pull was needed) / Failed. A failed pull leaves the container waiting in ErrImagePull,
+  and the next tries wait in ImagePullBackOff (10 s doubling to 5 min, per image);
+- the environment (envvars.py) and the volume mounts (volumes/); a missing ConfigMap or
+  Secret leaves it waiting in CreateContainerConfigError;
+- create (event Created), start (event Started), then the postStart hook: a failing hook
+  kills the container (FailedPostStartHook), as in Kubernetes.
+
+A step that cannot be done raises StartFailed with the waiting reason, the message, and how
+soon to try again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any
+
+from pyk8s.kubelet.envvars import (
+    ConfigError,
+    ObjectLookup,
+    configmap_data,
+    resolve_env,
+    secret_data,
+)
+from pyk8s.kubelet.probes import Target, run_probe
+from pyk8s.kubelet.runtime.interface import (
+    ContainerConfig,
+    ContainerRuntimeError,
+    ContainerStatus,
+    Runtime,
+    Sandbox,
+)
+from pyk8s.kubelet.volumes import VolumeManager
+
+logger = logging.getLogger("pyk8s.kubelet.containers")
+
+PULL_BACKOFF_INITIAL, PULL_BACKOFF_MAX = 10.0, 300.0
+
+Recorder = Callable[[Mapping[str, Any], str, str, str], None]
+ServicesSource = Callable[[], Iterable[Mapping[str, Any]]]
+
+
+class StartFailed(Exception):
+    def __init__(self, reason: str, message: str, retry_after: float = 2.0) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason, self.message, self.retry_after = reason, message, retry_after
+
+
+class ContainerStarter:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        lookup: ObjectLookup,
+        services: ServicesSource,
+        record: Recorder,
+        volumes: VolumeManager | None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.runtime, self.lookup, self.services = runtime, lookup, services
+        self.record, self.volumes, self.clock = record, volumes, clock
+        self._pull_backoff: dict[str, tuple[float, float]] = {}  # image -> (delay, until)
+        self._volume_paths: dict[str, dict[str, str]] = {}
+
+    # -- volumes ---------------------------------------------------------------------------
+    async def prepare_volumes(self, pod: Mapping[str, Any]) -> None:
+        if self.volumes is None:
+            return  # the hollow runtime mounts nothing
+        try:
+            self._volume_paths[pod["metadata"]["uid"]] = await self.volumes.setup(pod)
+        except (ConfigError, OSError) as err:
+            raise StartFailed("ContainerCreating", f"MountVolume.SetUp failed: {err}") from None
+
+    async def teardown(self, uid: str) -> None:
+        self._volume_paths.pop(uid, None)
+        if self.volumes is not None:
+            await self.volumes.teardown(uid)
+
+    # -- images ----------------------------------------------------------------------------
+    async def ensure_image(self, pod: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
+        image = spec["image"]
+        policy = spec.get("imagePullPolicy") or "IfNotPresent"
+        present = await self.runtime.image_status(image) is not None
+        if policy == "Never" and not present:
+            message = f'Container image "{image}" is not present with pull policy of Never'
+            self.record(pod, "Warning", "ErrImageNeverPull", message)
+            raise StartFailed("ErrImageNeverPull", message, 10.0)
+        if present and policy != "Always":
+            self.record(
+                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine'
+            )
+            return
+        delay, until = self._pull_backoff.get(image, (0.0, 0.0))
+        if self.clock() < until:
+            self.record(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"')
+            raise StartFailed(
+                "ImagePullBackOff", f'Back-off pulling image "{image}"', until - self.clock()
+            )
+        self.record(pod, "Normal", "Pulling", f'Pulling image "{image}"')
+        began = self.clock()
+        try:
+            info = await self.runtime.pull_image(image)
+        except ContainerRuntimeError as err:
+            delay = PULL_BACKOFF_INITIAL if not delay else min(delay * 2, PULL_BACKOFF_MAX)
+            self._pull_backoff[image] = (delay, self.clock() + delay)
+            self.record(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
+            self.record(pod, "Warning", "Failed", "Error: ErrImagePull")
+            raise StartFailed("ErrImagePull", str(err), delay) from None
+        self._pull_backoff.pop(image, None)
+        took = self.clock() - began
+        self.record(
+            pod, "Normal", "Pulled",
+            f'Successfully pulled image "{image}" in {took:.3f}s ({took:.3f}s including waiting). '
+            f"Image size: {info.size} bytes.",
+        )  # fmt: skip
+
+    # -- the container ---------------------------------------------------------------------
+    async def start(
+        self, pod: Mapping[str, Any], sandbox: Sandbox, spec: Mapping[str, Any], attempt: int
+    ) -> str:
+        await self.ensure_image(pod, spec)
+        try:
+            env = await resolve_env(pod, spec, self.lookup, self.services())
+            paths = self._volume_paths.get(pod["metadata"]["uid"], {})
+            mounts = self.volumes.mounts(spec, pod, paths) if self.volumes else []
+        except ConfigError as err:
+            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            raise StartFailed("CreateContainerConfigError", str(err)) from None
+        config = ContainerConfig(spec, pod, spec["image"], env, mounts, attempt=attempt)
+        try:
+            container_id = await self.runtime.create_container(sandbox.id, config)
+        except ContainerRuntimeError as err:
+            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            raise StartFailed("CreateContainerError", str(err), 10.0) from None
+        self.record(pod, "Normal", "Created", f"Created container: {spec['name']}")
+        try:
+            await self.runtime.start_container(container_id)
+        except ContainerRuntimeError as err:
+            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            raise StartFailed("RunContainerError", str(err), 10.0) from None
+        self.record(pod, "Normal", "Started", f"Started container {spec['name']}")
+        await self._post_start(pod, sandbox, spec, container_id)
+        return container_id
+
+    async def _post_start(
+        self, pod: Mapping[str, Any], sandbox: Sandbox, spec: Mapping[str, Any], container_id: str
+    ) -> None:
+        hook = (spec.get("lifecycle") or {}).get("postStart")
+        if not hook:
+            return
+        status = await self.runtime.container_status(container_id)
+        try:
+            await self.run_hook(hook, status, pod, sandbox.ip or "")
+        except StartFailed as err:
+            self.record(pod, "Warning", "FailedPostStartHook", err.message)
+            await self.runtime.stop_container(container_id, 0)
+
+    async def run_hook(
+        self,
+        hook: Mapping[str, Any],
+        container: ContainerStatus,
+        pod: Mapping[str, Any],
+        pod_ip: str | None = None,
+    ) -> None:
+        """A lifecycle handler (exec, httpGet, tcpSocket or sleep); raises StartFailed if it fails."""
+        if hook.get("sleep"):
+            await asyncio.sleep(float(hook["sleep"].get("seconds", 0)))
+            return
+        if pod_ip is None:
+            pod_ip = ((pod.get("status") or {}).get("podIP")) or ""
+        spec = next(
+            (c for c in pod["spec"].get("containers") or [] if c["name"] == container.name), {}
+        )
+        probe = {**hook, "timeoutSeconds": 3600}  # a hook is bounded by the grace period, not here
+        passed, message = await run_probe(
+            probe, Target(pod["metadata"]["uid"], spec, container.id, pod_ip), self.runtime
+        )
+        if not passed:
+            raise StartFailed("HookFailed", message)
+
+
+def data_lookup(get: Callable[[str, str, str], Awaitable[dict | None]]) -> ObjectLookup:
+    """An envvars lookup (decoded data) over a getter of raw ConfigMaps and Secrets."""
+
+    async def lookup(kind: str, namespace: str, name: str) -> Mapping[str, str] | None:
+        obj = await get(kind, namespace, name)
+        if obj is None:
+            return None
+        return secret_data(obj) if kind == "Secret" else configmap_data(obj)
+
+    return lookup

@@ -1,0 +1,1 @@
+"""The node's images: references, a content-addressed store, registry pulls and archive imports."""
