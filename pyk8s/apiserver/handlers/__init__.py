@@ -51,6 +51,11 @@ def _method_not_allowed(info: RequestInfo) -> MethodNotAllowed:
     return MethodNotAllowed("the server does not allow this method on the requested resource")
 
 
+# Subresources that are a view of the object itself, read and written by the generic verb
+# handlers; the strategy decides what each may change (prepare_for_<sub>_update).
+OBJECT_SUBRESOURCES = ("status", "finalize", "ephemeralcontainers")
+
+
 async def serve_resource(
     request: web.Request, info: RequestInfo, registry: Registry
 ) -> web.StreamResponse:
@@ -72,7 +77,7 @@ async def serve_resource(
         special = _SUBRESOURCE_HANDLERS.get((resource.group, resource.plural, info.subresource))
         if special is not None:
             return await special(scope)
-        if info.subresource != "status" or store is None:
+        if info.subresource not in OBJECT_SUBRESOURCES or store is None:
             raise _not_found()
         if info.verb not in STATUS_VERBS or info.verb not in sub.verbs:
             raise _method_not_allowed(info)
@@ -92,3 +97,13 @@ async def serve_resource(
     if info.verb == "create" and info.name:
         raise _method_not_allowed(info)
     return await VERB_HANDLERS[info.verb](scope)
+
+
+def _register_builtin_subresources() -> None:
+    from pyk8s.apiserver.handlers.scale import SCALABLE, serve_scale
+
+    for group, plural in SCALABLE:
+        register_subresource(group, plural, "scale", serve_scale)
+
+
+_register_builtin_subresources()
