@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import importlib.util
 import signal
+import socket
 import ssl
 import sys
 from dataclasses import dataclass, field
@@ -33,6 +34,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=int,
         default=None,
         help="also serve plain HTTP on 127.0.0.1:PORT, with no authentication (off by default)",
+    )
+    parser.add_argument("--node-name", default=socket.gethostname().lower(), help="this node")
+    parser.add_argument("--pod-cidr", default="10.200.0.0/24", help="this node's pod addresses")
+    parser.add_argument(
+        "--container-runtime",
+        choices=("runc", "hollow"),
+        default="runc",
+        help="hollow runs no containers (pods only look Running)",
     )
     parser.add_argument("-v", dest="verbosity", type=int, default=0)
     parser.set_defaults(func=run)
@@ -56,7 +65,10 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
 
     server = f"https://127.0.0.1:{args.secure_port}"
     pki = cluster.ensure(
-        data_dir / "pki", server=server, service_cidr=args.service_cluster_ip_range
+        data_dir / "pki",
+        server=server,
+        service_cidr=args.service_cluster_ip_range,
+        node_names=(args.node_name,),
     )
     pyk8s = [sys.executable, "-m", "pyk8s"]
     verbosity = ["-v", str(args.verbosity)] if args.verbosity else []
@@ -76,16 +88,25 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
     if args.insecure_port is not None:
         apiserver += ["--insecure-port", str(args.insecure_port)]
     components = [Component("apiserver", apiserver)]
-    # The rest, each with its own identity, in the tutorials' order.
+    # The rest, each with its own identity and flags, in the tutorials' order.
+    node_flags = {
+        "kubelet": [
+            "--hostname-override", args.node_name, "--pod-cidr", args.pod_cidr,
+            "--root-dir", str(data_dir / "kubelet"), "--log-dir", str(data_dir / "pods"),
+            "--container-runtime", args.container_runtime,
+        ],
+        "proxy": ["--hostname-override", args.node_name, "--cluster-cidr", args.pod_cidr],
+    }  # fmt: skip
     for module, identity in (
         ("controller_manager", "kube-controller-manager"),
         ("scheduler", "kube-scheduler"),
+        ("kubelet", f"node-{args.node_name}"),
         ("proxy", "kube-proxy"),
     ):
         if component_available(module):
             command = module.replace("_", "-")
-            argv = [*pyk8s, command, "--kubeconfig", str(pki.kubeconfig(identity)), *verbosity]
-            components.append(Component(command, argv))
+            argv = [*pyk8s, command, "--kubeconfig", str(pki.kubeconfig(identity))]
+            components.append(Component(command, argv + node_flags.get(module, []) + verbosity))
     return components
 
 
@@ -111,12 +132,24 @@ async def wait_ready(data_dir: Path, port: int, timeout: float = 30.0) -> None:
             await asyncio.sleep(0.1)
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if `pyk8s up` dies, so no component outlives it."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 async def supervise(component: Component, stopping: asyncio.Event) -> None:
     """Run the component; restart it with a growing delay if it exits on its own."""
     while not stopping.is_set():
         with component.log_path.open("ab") as log:
             component.process = await asyncio.create_subprocess_exec(
-                *component.argv, stdout=log, stderr=log, stdin=asyncio.subprocess.DEVNULL
+                *component.argv,
+                stdout=log,
+                stderr=log,
+                stdin=asyncio.subprocess.DEVNULL,
+                preexec_fn=_die_with_parent,
             )
         code = await component.process.wait()
         if stopping.is_set():
