@@ -101,10 +101,16 @@ class _Session:
         self.token = body.get("token") or body.get("access_token")
 
 
-async def pull(store: ImageStore, name: str, *, timeout: float = 300.0) -> Image:
-    """Pull `name` into the store and tag it; returns the stored image."""
+async def pull(store: ImageStore, name: str, *, stall_timeout: float = 60.0) -> Image:
+    """Pull `name` into the store and tag it; returns the stored image.
+
+    There is no limit on a whole pull (big images take long); a connection that stalls for
+    `stall_timeout` seconds fails it.
+    """
     ref = reference.parse(name)
-    client_timeout = aiohttp.ClientTimeout(total=timeout)
+    client_timeout = aiohttp.ClientTimeout(
+        total=None, sock_connect=stall_timeout, sock_read=stall_timeout
+    )
     async with aiohttp.ClientSession(timeout=client_timeout) as http:
         session = _Session(http, ref)
         manifest_digest = await _fetch_manifest(
