@@ -101,8 +101,15 @@ def discovery_version(accept: list[MediaType]) -> str | None:
     return None
 
 
-def decode_body(content_type: str | None, body: bytes, *, allowed: tuple[str, ...]) -> Any:
-    """Decode a request body of one of the `allowed` media types into plain JSON values."""
+def decode_body(
+    content_type: str | None, body: bytes, *, allowed: tuple[str, ...], kind: str = ""
+) -> Any:
+    """Decode a request body of one of the `allowed` media types into plain JSON values.
+
+    With `kind` (the object a create or update expects), a body that does not parse is
+    reported as kube-apiserver reports it: "the object provided is unrecognized (must be of
+    type <kind>): <why> (<the body's first 30 bytes>)".
+    """
     media = parse_media_type(content_type or JSON).type
     if media not in allowed:
         raise UnsupportedMediaType(
@@ -117,12 +124,28 @@ def decode_body(content_type: str | None, body: bytes, *, allowed: tuple[str, ..
             return decode_object(body)
         except Exception as err:  # a malformed body must be a 400, whatever the decoder raised
             raise BadRequest(f"unable to decode protobuf body: {err}") from None
-    if media in (YAML, APPLY_PATCH):
-        return _decode_yaml(body)
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as err:
-        raise BadRequest(f"couldn't decode the request body as JSON: {err}") from None
+        if media in (YAML, APPLY_PATCH):
+            return _decode_yaml(body)
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as err:
+            reason = "couldn't get version/kind; json parse error" if kind else "json parse error"
+            raise BadRequest(f"{reason}: {err}") from None
+    except BadRequest as err:
+        if not kind:
+            raise
+        raise BadRequest(
+            f"the object provided is unrecognized (must be of type {kind}): "
+            f"{err.message} ({_summary(body)})"
+        ) from None
+
+
+def _summary(body: bytes, limit: int = 30) -> str:
+    """The start of a body, for error messages: text when it looks like JSON, else hex."""
+    shown = body[:limit]
+    text = shown.decode("utf-8", "replace") if body[:1] == b"{" else shown.hex()
+    return text + (" ..." if len(body) > limit else "")
 
 
 def _decode_yaml(body: bytes) -> Any:
@@ -132,4 +155,7 @@ def _decode_yaml(body: bytes) -> Any:
     try:
         return yaml.load(body, Loader=loader)
     except yaml.YAMLError as err:
-        raise BadRequest(f"error converting YAML to JSON: {err}") from None
+        mark = getattr(err, "problem_mark", None)
+        problem = getattr(err, "problem", None) or str(err)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise BadRequest(f"error converting YAML to JSON: yaml: {where}{problem}") from None

@@ -1,7 +1,7 @@
 """A real pyk8s API server for tests: in this process (fast) or as a `pyk8s apiserver` process.
 
-Both keep their data in the test's tmp_path (embedded SQLite) and serve plain HTTP on a free
-loopback port. The process fixture stops its server by PID, also when the test fails.
+Both serve plain HTTP on a free loopback port and keep their data in the test's tmp_path
+(embedded SQLite); the process can use a real etcd instead (`etcd_servers=`). The process fixture stops its server by PID, also when the test fails.
 
     async def test_x(apiserver):            # in-process
         async with apiserver.session() as http: ...
@@ -58,16 +58,25 @@ async def apiserver(tmp_path: Path) -> AsyncIterator[InProcess]:
 class ServerProcess:
     """`pyk8s apiserver` as a child process; `restart()` keeps the data directory."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(
+        self, data_dir: Path, log: Path, *, etcd_servers: str = "", flags: tuple[str, ...] = ()
+    ) -> None:
         self.data_dir = data_dir
+        # With etcd_servers the store is that etcd (`--etcd-servers`), else SQLite in data_dir.
+        self.etcd_servers = etcd_servers
         self.log_path = log
+        self.flags = flags  # more `pyk8s apiserver` flags
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20) -> None:
-        command = [sys.executable, "-m", "pyk8s", "apiserver", "--data-dir", str(self.data_dir)]
-        command += ["--insecure-port", str(self.port), "--secure-port", "0"]
+        command = [sys.executable, "-m", "pyk8s", "apiserver"]
+        if self.etcd_servers:
+            command += ["--etcd-servers", self.etcd_servers]
+        else:
+            command += ["--data-dir", str(self.data_dir)]
+        command += ["--insecure-port", str(self.port), "--secure-port", "0", *self.flags]
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
         assert self.process.stdout is not None

@@ -23,8 +23,10 @@ def kubectl_binary() -> str:
 
 
 class Kubectl:
-    def __init__(self, server_url: str, workdir: Path) -> None:
+    def __init__(self, server_url: str, workdir: Path, namespace: str = "") -> None:
         self.server_url = server_url
+        # Every command runs in this namespace (`--namespace`) when one is given.
+        self.namespace = namespace
         workdir.mkdir(parents=True, exist_ok=True)
         self.kubeconfig = workdir / "kubeconfig"
         self.kubeconfig.write_text("")
@@ -36,12 +38,34 @@ class Kubectl:
         }
         self.binary = kubectl_binary()
 
+    def in_namespace(self, namespace: str) -> Kubectl:
+        """The same kubectl (same caches), pointed at another namespace."""
+        other = object.__new__(Kubectl)
+        other.__dict__.update(self.__dict__)
+        other.namespace = namespace
+        return other
+
+    def _command(self, args: tuple[str, ...]) -> list[str]:
+        command = [self.binary, "--server", self.server_url]
+        if self.namespace:
+            command += ["--namespace", self.namespace]
+        return command + list(args)
+
     def run(
-        self, *args: str, input: str | None = None, timeout: float = 30, check: bool = True
+        self,
+        *args: str,
+        input: str | None = None,
+        timeout: float = 30,
+        check: bool = True,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
-        command = [self.binary, "--server", self.server_url, *args]
         result = subprocess.run(
-            command, input=input, capture_output=True, text=True, timeout=timeout, env=self.env
+            self._command(args),
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**self.env, **(env or {})},
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -52,7 +76,10 @@ class Kubectl:
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
         """Start kubectl in the background (for `get -w`); the caller stops it by PID."""
-        command = [self.binary, "--server", self.server_url, *args]
         return subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=self.env
+            self._command(args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=self.env,
         )

@@ -15,7 +15,10 @@ async def create(scope: Scope) -> web.StreamResponse:
     options = scope.write_options()
     body = await read_body(scope.request)
     obj = negotiation.decode_body(
-        scope.request.headers.get("Content-Type"), body, allowed=negotiation.OBJECT_TYPES
+        scope.request.headers.get("Content-Type"),
+        body,
+        allowed=negotiation.OBJECT_TYPES,
+        kind=scope.resource.kind,
     )
     created = await scope.store.create(scope.namespace, obj, options)
     return object_response(scope, created, 201, options.warnings)
@@ -25,7 +28,10 @@ async def update(scope: Scope) -> web.StreamResponse:
     options = scope.write_options()
     body = await read_body(scope.request)
     obj = negotiation.decode_body(
-        scope.request.headers.get("Content-Type"), body, allowed=negotiation.OBJECT_TYPES
+        scope.request.headers.get("Content-Type"),
+        body,
+        allowed=negotiation.OBJECT_TYPES,
+        kind=scope.resource.kind,
     )
     result, created = await scope.store.update(
         scope.namespace, scope.info.name, obj, options, scope.info.subresource

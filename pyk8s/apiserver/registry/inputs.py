@@ -10,22 +10,12 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from pyk8s.api import structural
 from pyk8s.api.errors import BadRequest
 from pyk8s.api.resource import Resource
 from pyk8s.apiserver.registry.options import WriteOptions
-
-
-def _optional(module: str, name: str) -> Any:
-    # The schema helpers are written as separate modules; see strategy._api_function.
-    try:
-        return getattr(importlib.import_module(f"pyk8s.api.{module}"), name, None)
-    except ModuleNotFoundError as err:
-        if err.name != f"pyk8s.api.{module}":
-            raise
-        return None
 
 
 def cannot_handle(resource: Resource, reason: str) -> BadRequest:
@@ -64,22 +54,28 @@ def prepare_input(resource: Resource, body: Any, options: WriteOptions) -> dict[
 def check_fields(resource: Resource, obj: dict[str, Any], options: WriteOptions) -> None:
     """Apply fieldValidation, drop unknown fields, check types, normalise (in place)."""
     struct = resource.struct
-    unknown_fields = _optional("structural", "unknown_fields")
-    if unknown_fields:
-        unknown = unknown_fields(obj, struct)
-        if unknown and options.field_validation == "Strict":
-            listed = ", ".join(f'unknown field "{path}"' for path in unknown)
-            raise cannot_handle(resource, f"strict decoding error: {listed}")
-        if unknown and options.field_validation == "Warn":
-            options.warnings.extend(f'unknown field "{path}"' for path in unknown)
-        if unknown:
-            _optional("structural", "prune_unknown")(obj, struct)
-    check_types = _optional("structural", "check_types")
-    if check_types:
-        check_types(obj, struct, kind=resource.kind, api_version=resource.api_version)
-    normalize = _optional("structural", "normalize")
-    if normalize:
-        normalize(obj, struct)
+    unknown = structural.unknown_fields(obj, struct)
+    if unknown and options.field_validation == "Strict":
+        listed = ", ".join(f'unknown field "{path}"' for path in unknown)
+        raise cannot_handle(resource, f"strict decoding error: {listed}")
+    if unknown and options.field_validation == "Warn":
+        options.warnings.extend(f'unknown field "{path}"' for path in unknown)
+    if unknown:
+        structural.prune_unknown(obj, struct)
+    structural.check_types(obj, struct, kind=resource.kind, api_version=resource.api_version)
+    structural.normalize(obj, struct)
+    drop_empty_metadata(obj["metadata"])
+
+
+# ObjectMeta's maps and lists are all `omitempty` in Go: an emptied one (a patch removed the
+# last label) is not shown at all, rather than as `{}`.
+_OMIT_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
+
+
+def drop_empty_metadata(metadata: dict[str, Any]) -> None:
+    for name in _OMIT_WHEN_EMPTY:
+        if name in metadata and not metadata[name]:
+            del metadata[name]
 
 
 def check_namespace(resource: Resource, metadata: dict[str, Any], namespace: str) -> None:
@@ -106,11 +102,12 @@ def track_managed_fields(
     now: str,
 ) -> None:
     """Record in new.metadata.managedFields which fields `manager` set (server-side apply's
-    bookkeeping), when the patch package is present."""
-    update = _optional("patch", "update_managed_fields")
-    if update is None or not manager:
+    bookkeeping)."""
+    if not manager:
         return
-    result = update(
+    from pyk8s.api.patch import update_managed_fields
+
+    result = update_managed_fields(
         old or {},
         new,
         resource.struct,

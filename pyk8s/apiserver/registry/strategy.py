@@ -22,25 +22,12 @@ subclasses it and registers the subclass with `register_strategy`.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from pyk8s.api import validation
+from pyk8s.api.defaults import apply_defaults
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import Resource
-
-
-def _api_function(module: str, name: str) -> Any:
-    """A function of a pyk8s.api module, or None while that module is not in the tree.
-
-    The schema-driven helpers (defaults, validation, structural checks) are separate
-    modules; the registry works, with less checking, in a tree that lacks one of them.
-    """
-    try:
-        return getattr(importlib.import_module(f"pyk8s.api.{module}"), name, None)
-    except ModuleNotFoundError as err:
-        if err.name != f"pyk8s.api.{module}":
-            raise
-        return None
 
 
 class Strategy:
@@ -92,35 +79,27 @@ class Strategy:
             new["metadata"]["managedFields"] = managed
 
     def default(self, obj: dict[str, Any]) -> None:
-        apply_defaults = _api_function("defaults", "apply_defaults")
-        if apply_defaults:
-            apply_defaults(obj, self.resource.struct)
+        apply_defaults(obj, self.resource.struct)
 
     def canonicalize(self, obj: dict[str, Any]) -> None:
         """Put an object in normal form before it is stored. Nothing by default."""
 
     def validate(self, obj: dict[str, Any]) -> list[Cause]:
         causes = self.validate_metadata(obj)
-        validate_object = _api_function("validation", "validate_object")
-        if validate_object:
-            causes += validate_object(obj, self.resource.struct)
+        causes += validation.validate_object(obj, self.resource.struct)
         return causes
 
     def validate_update(self, new: dict[str, Any], old: dict[str, Any]) -> list[Cause]:
         causes = self.validate(new)
-        meta_update = _api_function("validation", "validate_object_meta_update")
-        if meta_update:
-            causes += meta_update(new.get("metadata", {}), old.get("metadata", {}))
-        validate_update = _api_function("validation", "validate_update")
-        if validate_update:
-            causes += validate_update(new, old, self.resource.struct)
+        causes += validation.validate_object_meta_update(
+            new.get("metadata", {}), old.get("metadata", {})
+        )
+        causes += validation.validate_update(new, old, self.resource.struct)
         return causes
 
     def validate_metadata(self, obj: dict[str, Any]) -> list[Cause]:
-        validate_meta = _api_function("validation", "validate_object_meta")
-        if validate_meta:
-            return list(validate_meta(obj.get("metadata", {}), namespaced=self.resource.namespaced))
-        return []
+        metadata = obj.get("metadata", {})
+        return list(validation.validate_object_meta(metadata, namespaced=self.resource.namespaced))
 
     # ---- PUT semantics -----------------------------------------------------------------
 
