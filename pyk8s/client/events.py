@@ -90,6 +90,9 @@ class EventRecorder:
         self._buffer: asyncio.Queue[_Pending] = asyncio.Queue(buffer_size)
         self._written: OrderedDict[tuple[str, ...], _Written] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
+        # The nanoseconds in the last event name; names must not repeat even when two events
+        # carry the same instant (a coarse or fake clock).
+        self._last_name_ns = 0
 
     def event(self, obj: dict[str, Any], event_type: str, reason: str, message: str) -> None:
         """Record that something happened to `obj`. Returns at once; may drop when flooded."""
@@ -171,6 +174,7 @@ class EventRecorder:
     def _new_event(self, pending: _Pending) -> dict[str, Any]:
         involved = pending.involved
         nanoseconds = int(pending.when.timestamp() * 1_000_000) * 1000
+        nanoseconds = self._last_name_ns = max(nanoseconds, self._last_name_ns + 1)
         stamp = _timestamp(pending.when)
         return {
             "apiVersion": "v1",

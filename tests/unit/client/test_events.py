@@ -90,3 +90,14 @@ async def test_a_full_buffer_drops_events_without_blocking():
     recorder.start()
     await recorder.stop()
     assert len(server.writes) == 2
+
+
+async def test_two_events_at_the_same_instant_get_different_names():
+    recorder, server, _ = make_recorder()
+    recorder.start()
+    recorder.event(POD, "Normal", "Pulling", "pulling image")
+    recorder.event(POD, "Normal", "Pulled", "image pulled")  # same fake instant
+    await recorder.stop()
+    names = [body["metadata"]["name"] for method, body in server.writes if method == "POST"]
+    assert len(names) == 2 and len(set(names)) == 2
+    assert all(name.startswith("web.") for name in names)
