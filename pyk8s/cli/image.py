@@ -60,12 +60,13 @@ async def run_pull(args: argparse.Namespace) -> int:
     return 0
 
 
-def _human_size(size: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if size < 1024 or unit == "GiB":
-            return f"{size:.1f} {unit}" if unit != "B" else f"{size} B"
-        size /= 1024  # type: ignore[assignment]
-    return str(size)
+def _human_size(size: float) -> str:
+    """Decimal units with four significant digits, as crictl prints sizes ("1.08MB")."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000:
+            return f"{size:.4g}{unit}"
+        size /= 1000
+    return f"{size:.4g}TB"
 
 
 def run_ls(args: argparse.Namespace) -> int:
@@ -74,11 +75,13 @@ def run_ls(args: argparse.Namespace) -> int:
         for image in images:
             print(image.id)
         return 0
-    rows = [("REF", "IMAGE ID", "SIZE")]
+    # The columns of `crictl images`: repository, tag, short image ID, size.
+    rows = [("IMAGE", "TAG", "IMAGE ID", "SIZE")]
     for image in images:
-        for tag in image.repo_tags or ("<none>",):
-            rows.append((tag, image.id.split(":")[1][:13], _human_size(image.size)))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+        for ref in image.repo_tags or ("<none>:<none>",):
+            repository, _, tag = ref.rpartition(":")
+            rows.append((repository, tag, image.id.split(":")[1][:13], _human_size(image.size)))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
         print(
             "   ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
