@@ -16,6 +16,7 @@ from pyk8s.client.config import build_config
 from pyk8s.client.rest import Client
 from pyk8s.kubelet.kubelet import Kubelet, KubeletConfig
 from pyk8s.kubelet.node import default_node_ip, parse_taint
+from pyk8s.kubelet.pleg import RELIST_PERIOD_SECONDS
 
 
 def _labels(text: str) -> dict[str, str]:
@@ -43,6 +44,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--cluster-dns", default="", help="DNS server IPs for pods, comma-separated")
     p.add_argument("--cluster-domain", default="cluster.local")
     p.add_argument("--log-dir", default="/var/log/pods", help="where container logs go")
+    p.add_argument("--cgroup-root", default="/pyk8s", help="parent cgroup of every pod's cgroup")
+    p.add_argument(
+        "--netns-prefix", default="pyk8s-", help="prefix of the pods' network namespace names"
+    )
     p.add_argument("-v", "--v", type=int, default=0, help="log verbosity")
     p.set_defaults(func=run)
 
@@ -52,15 +57,17 @@ def _runtime(args: argparse.Namespace, pod_cidr: str):
         from pyk8s.kubelet.runtime.hollow import HollowRuntime
 
         return HollowRuntime(pod_cidr)
-    from pyk8s.kubelet.images.store import ImageStore
-    from pyk8s.kubelet.network.cni import CNI, ensure_conflist
     from pyk8s.kubelet.runtime.runc import RuncRuntime
 
-    if args.pod_cidr:
-        ensure_conflist(args.cni_conf_dir, args.pod_cidr)  # the bridge network, if none exists
-    cni = CNI(args.cni_conf_dir, args.cni_bin_dir.split(":"))
-    images = ImageStore(os.path.join(args.root_dir, "images"))
-    return RuncRuntime(args.root_dir, images=images, cni=cni, log_root=args.log_dir)
+    return RuncRuntime.for_node(
+        args.root_dir,
+        pod_cidr=args.pod_cidr or None,
+        cni_conf_dir=args.cni_conf_dir,
+        cni_bin_dirs=args.cni_bin_dir.split(":"),
+        log_root=args.log_dir,
+        cgroup_parent=args.cgroup_root,
+        netns_prefix=args.netns_prefix,
+    )
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -82,6 +89,7 @@ async def run(args: argparse.Namespace) -> int:
         pod_manifest_path=args.pod_manifest_path,
         port=args.port,
         mount_volumes=args.container_runtime != "hollow",
+        relist_period=0 if args.container_runtime == "hollow" else RELIST_PERIOD_SECONDS,
     )
     runtime = _runtime(args, pod_cidr)
     client = None

@@ -6,7 +6,7 @@ runs (the newest attempt; `previous` asks for the one before), then:
 - logs: reads the CRI log file the runtime wrote (logs.py), filtered and followed as
   `kubectl logs --tail/--since/-f/--previous/--timestamps` ask;
 - exec: starts the command inside the container through the runtime (`runc exec`) with
-  piped stdin/stdout/stderr;
+  piped stdin/stdout/stderr (no terminal yet: `-t` is accepted and ignored);
 - port-forward: connects to the port on the pod's IP;
 - attach: not offered (the runc runtime does not keep a container's stdin open).
 """
@@ -120,6 +120,8 @@ class RuntimeContainerIO:
         exec_process = getattr(self.runtime, "exec_process", None)
         if exec_process is None:
             raise NotFoundError(f"the {self.runtime.name} runtime cannot exec")
+        if latest.state != "running":  # not started yet, or exited: nothing to exec in
+            raise NotFoundError(f'container not found ("{container}")')
         return _Process(await exec_process(latest.id, command))
 
     async def attach(

@@ -6,6 +6,7 @@ What it wires together, and what each piece guarantees:
     static manifests (--pod-manifest-path)                       ├─▶ PodWorkers ─▶ PodSyncer ─▶ Runtime
                                                                  ┘   (one task      (sandbox, init,
     probes (ProbeManager) ── verdict changed ──▶ wake the worker      per pod)        containers, status)
+    relist (pleg.py) ── a container exited ────▶ wake the worker
 
     NodeStatusManager: registers the Node, keeps its status current (every 10 s)
     NodeLease:         renews kube-node-lease/<node> (every 10 s)
@@ -35,6 +36,7 @@ from pyk8s.client.rest import Client
 from pyk8s.kubelet.containers import ContainerStarter, data_lookup
 from pyk8s.kubelet.lease import NodeLease
 from pyk8s.kubelet.node import NodeOptions, NodeStatusManager
+from pyk8s.kubelet.pleg import RELIST_PERIOD_SECONDS, relist_forever
 from pyk8s.kubelet.podsync import PodSyncer, SandboxOptions
 from pyk8s.kubelet.podworkers import PodWorkers
 from pyk8s.kubelet.probes import ProbeManager
@@ -70,6 +72,7 @@ class KubeletConfig:
     mirror_period: float = 10.0
     static_check_period: float = 20.0
     resources: dict[str, str] | None = None  # machine resources; None: read this machine
+    relist_period: float = RELIST_PERIOD_SECONDS  # container state changes noticed; 0: off
 
 
 class _NoEvents:
@@ -125,6 +128,9 @@ class Kubelet:
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.config.relist_period > 0:
+            relist = relist_forever(self.runtime, self._wake, self.config.relist_period)
+            self._spawn(relist, "relist")
         if self.static is not None:
             self.static.check()  # static pods first: they need nothing else
             self._spawn(self.static.run(), "static pods")

@@ -99,11 +99,14 @@ class RuncRuntime:
     ) -> RuncRuntime:
         """The runtime as `pyk8s kubelet --container-runtime runc` sets it up.
 
-        Images live in <root>/images and CNI results in <root>/cni; with a pod CIDR, the
-        default conflist is written into `cni_conf_dir` unless a network config is there.
+        Images live in <root>/images and CNI results and address leases in <root>/cni; with a
+        pod CIDR, the default conflist is written into `cni_conf_dir` unless a network config
+        is there.
         """
         if pod_cidr:
-            ensure_conflist(cni_conf_dir, pod_cidr)
+            # Address leases live with the node's other state, not in a directory shared by
+            # every CNI user on the machine.
+            ensure_conflist(cni_conf_dir, pod_cidr, data_dir=os.path.join(root_dir, "cni", "ipam"))
         cni = CNI(
             cni_conf_dir,
             cni_bin_dirs,
