@@ -15,7 +15,7 @@ from aiohttp import web
 
 from pyk8s.api.errors import InternalError, MethodNotAllowed, NotFound, StatusError
 from pyk8s.apiserver import discovery, negotiation
-from pyk8s.apiserver.authn import Authenticator
+from pyk8s.apiserver.authn import USER_KEY, Authenticator
 from pyk8s.apiserver.handlers import serve_resource
 from pyk8s.apiserver.handlers.common import MAX_BODY_BYTES, json_response
 from pyk8s.apiserver.registry import Registry
@@ -48,6 +48,7 @@ def build_app(
     *,
     server_address: str = "127.0.0.1:6443",
     authenticator: Authenticator | None = None,
+    authorizer: Any = None,
 ) -> web.Application:
     # Errors first, so an authentication failure is a Status too; then who is asking.
     authenticator = authenticator or Authenticator()
@@ -59,6 +60,8 @@ def build_app(
 
     async def dispatch(request: web.Request) -> web.StreamResponse:
         info = parse_request_info(request.method, request.path, request.query)
+        if authorizer is not None:  # None is AlwaysAllow: nothing to ask
+            await _authorize(authorizer, request, info)
         if info.is_resource_request:
             return await serve_resource(request, info, registry)
         if request.method not in ("GET", "HEAD"):
@@ -69,6 +72,16 @@ def build_app(
 
     app.router.add_route("*", "/{tail:.*}", dispatch)
     return app
+
+
+async def _authorize(authorizer: Any, request: web.Request, info: RequestInfo) -> None:
+    """Ask the authorizer (authz/) whether the authenticated user may do this; 403 if not."""
+    from pyk8s.apiserver import authz
+
+    attrs = authz.attributes_for(info, request[USER_KEY], request.query)
+    decision = await authorizer.authorize(attrs)
+    if not decision.allowed:
+        raise authz.forbidden(attrs, decision.reason)
 
 
 def non_resource(

@@ -65,8 +65,9 @@ class APIServerConfig:
             raise ValueError("both --insecure-port and --secure-port are 0: nothing to serve")
         if bool(self.tls_cert_file) != bool(self.tls_private_key_file):
             raise ValueError("--tls-cert-file and --tls-private-key-file go together")
-        if self.authorization_mode not in ("AlwaysAllow",):
-            raise ValueError(f"unsupported --authorization-mode {self.authorization_mode!r}")
+        from pyk8s.apiserver.authz import parse_modes
+
+        parse_modes(self.authorization_mode)  # raises ValueError naming an unknown mode
         ipaddress.ip_network(self.service_cluster_ip_range)
         low, _, high = self.service_node_port_range.partition("-")
         if not (low.isdigit() and high.isdigit() and int(low) <= int(high)):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import logging
 import ssl
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyk8s.apiserver.config import APIServerConfig
 
@@ -28,7 +28,12 @@ logger = logging.getLogger("pyk8s.apiserver")
 def _load_kinds_and_strategies() -> None:
     importlib.import_module("pyk8s.api.kinds")
     # Per-resource strategies and subresource handlers register themselves on import.
-    for module in ("pyk8s.apiserver.strategies", "pyk8s.apiserver.subresources"):
+    modules = (
+        "pyk8s.apiserver.strategies",
+        "pyk8s.apiserver.subresources",
+        "pyk8s.apiserver.authz",
+    )
+    for module in modules:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -76,6 +81,7 @@ class APIServer:
             self.registry,
             server_address=f"{config.bind_address}:{port}",
             authenticator=self._authenticator(),
+            authorizer=await self._authorizer(),
         )
         # lingering_time: how long to drain an unread (rejected, say oversized) body.
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, lingering_time=1.0)
@@ -137,6 +143,25 @@ class APIServer:
                 etcd_keyfile=config.etcd_keyfile,
             )
         )
+
+    async def _authorizer(self) -> Any:
+        """The authorizer for --authorization-mode, or None for AlwaysAllow (no check at all).
+        RBAC needs Kubernetes' default roles and bindings: they are written (or completed) here."""
+        from pyk8s.apiserver import authz
+
+        assert self.registry is not None
+        modes = authz.parse_modes(self.config.authorization_mode)
+        if modes == ["AlwaysAllow"]:
+            return None
+        if "RBAC" in modes:
+            await authz.ensure_bootstrap_policy(self.registry)
+        authorizer = authz.build_authorizer(
+            modes,
+            roles=authz.RegistryRoleSource(self.registry),
+            graph=authz.RegistryNodeGraph(self.registry),
+        )
+        authz.register_review_handlers(authorizer)
+        return authorizer
 
     def _authenticator(self) -> Authenticator:
         from pyk8s.apiserver.authn import Authenticator, load_token_file

@@ -79,6 +79,7 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
         "--tls-cert-file", str(pki.path("kubernetes.pem")),
         "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
         "--anonymous-auth", "false",
+        "--authorization-mode", "Node,RBAC",
         "--client-ca-file", str(pki.ca_file),
         "--kubelet-client-certificate", str(pki.path("kubernetes.pem")),
         "--kubelet-client-key", str(pki.path("kubernetes-key.pem")),
