@@ -24,6 +24,7 @@ CONTROLLER_MODULES = [
     "daemonset",
     "statefulset",
     "podgc",
+    "disruption",
 ]
 
 

@@ -28,6 +28,7 @@ from pyk8s.apiserver.strategies import (  # noqa: F401
     binding,
     computed,
     events,
+    eviction,
     jobs,
     namespaces,
     pods,
