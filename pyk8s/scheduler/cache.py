@@ -43,6 +43,9 @@ class SchedulerCache:
         self.assumed_ttl = assumed_ttl
         self.table = NodeTable()
         self.placed: dict[str, _PlacedPod] = {}
+        # Assumed pods whose binding finished, oldest first, with their expiry: expiry is
+        # checked before every cycle, so it must not cost a walk over every placed pod.
+        self._expiring: dict[str, float] = {}
         self.orphans: dict[str, dict[str, PodInfo]] = {}
         self.namespace_labels: dict[str, dict[str, str]] = {}
         # Indexes so that "pods matching app=web" does not scan every pod in the cluster.
@@ -80,9 +83,10 @@ class SchedulerCache:
 
     # --- pods --------------------------------------------------------------------------------
 
-    def add_pod(self, pod: dict[str, Any]) -> None:
-        """A pod the informer reports with a node: count it (confirming it if it was assumed)."""
-        info = PodInfo.of(pod)
+    def add_pod(self, pod: dict[str, Any], info: PodInfo | None = None) -> None:
+        """A pod the informer reports with a node: count it (confirming it if it was assumed).
+        `info` is `PodInfo.of(pod)` when the caller has it already."""
+        info = info or PodInfo.of(pod)
         current = self.placed.get(info.key)
         if current is not None and current.assumed and not info.node_name:
             return  # an older view of a pod we just assumed: its binding is not visible yet
@@ -91,9 +95,9 @@ class SchedulerCache:
         if info.node_name and not _finished(pod):
             self._place(info)
 
-    def update_pod(self, pod: dict[str, Any]) -> None:
+    def update_pod(self, pod: dict[str, Any], info: PodInfo | None = None) -> None:
         # A pod that has finished no longer holds resources on its node: add_pod drops it.
-        self.add_pod(pod)
+        self.add_pod(pod, info)
 
     def remove_pod(self, key: str) -> None:
         if key in self.placed:
@@ -112,6 +116,8 @@ class SchedulerCache:
         if placed is not None and placed.assumed:
             placed.binding_finished = True
             placed.deadline = self.clock() + self.assumed_ttl
+            self._expiring.pop(key, None)
+            self._expiring[key] = placed.deadline
 
     def forget(self, key: str) -> None:
         placed = self.placed.get(key)
@@ -123,14 +129,18 @@ class SchedulerCache:
         return placed is not None and placed.assumed
 
     def cleanup_expired(self) -> list[str]:
-        now = self.clock()
-        expired = [
-            key
-            for key, placed in self.placed.items()
-            if placed.assumed and placed.binding_finished and placed.deadline <= now
-        ]
-        for key in expired:
-            self._unplace(key)
+        """Drop assumed pods whose binding finished `assumed_ttl` ago and was never confirmed."""
+        now, expired = self.clock(), []
+        # Deadlines grow with insertion order (a monotonic clock plus a constant TTL).
+        while self._expiring:
+            key, deadline = next(iter(self._expiring.items()))
+            if deadline > now:
+                break
+            del self._expiring[key]
+            placed = self.placed.get(key)
+            if placed is not None and placed.assumed and placed.deadline == deadline:
+                self._unplace(key)
+                expired.append(key)
         return expired
 
     def lift(self, key: str) -> _PlacedPod:

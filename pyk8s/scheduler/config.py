@@ -5,7 +5,8 @@
     percentageOfNodesToScore: 50          # 0 or absent: adaptive, as kube-scheduler
     podInitialBackoffSeconds: 1
     podMaxBackoffSeconds: 10
-    leaderElection: {leaderElect: true}
+    clientConnection: {kubeconfig: FILE, qps: 50, burst: 100}
+    leaderElection: {leaderElect: true, leaseDuration: 15s, renewDeadline: 10s, retryPeriod: 2s}
     profiles:
     - schedulerName: default-scheduler
       plugins:
@@ -24,6 +25,7 @@ there. A score weight of 0 counts as 1.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,7 +72,13 @@ class SchedulerConfiguration:
     pod_initial_backoff_seconds: float = 1.0
     pod_max_backoff_seconds: float = 10.0
     leader_elect: bool = True
+    lease_duration_seconds: float = 15.0
+    renew_deadline_seconds: float = 10.0
+    retry_period_seconds: float = 2.0
     kubeconfig: str = ""
+    # clientConnection: kube-scheduler's own client rate limit (not client-go's 5/10).
+    client_qps: float = 50.0
+    client_burst: int = 100
 
 
 def load_configuration(text: str) -> SchedulerConfiguration:
@@ -82,14 +90,33 @@ def load_configuration(text: str) -> SchedulerConfiguration:
     if len(set(names)) != len(names):
         raise ConfigError(f"duplicate profile schedulerName in {names}")
     election = document.get("leaderElection") or {}
+    connection = document.get("clientConnection") or {}
     return SchedulerConfiguration(
         profiles=profiles,
         percentage_of_nodes_to_score=int(document.get("percentageOfNodesToScore") or 0),
         pod_initial_backoff_seconds=float(document.get("podInitialBackoffSeconds") or 1),
         pod_max_backoff_seconds=float(document.get("podMaxBackoffSeconds") or 10),
         leader_elect=bool(election.get("leaderElect", True)),
-        kubeconfig=(document.get("clientConnection") or {}).get("kubeconfig") or "",
+        lease_duration_seconds=parse_duration(election.get("leaseDuration") or "15s"),
+        renew_deadline_seconds=parse_duration(election.get("renewDeadline") or "10s"),
+        retry_period_seconds=parse_duration(election.get("retryPeriod") or "2s"),
+        kubeconfig=connection.get("kubeconfig") or "",
+        client_qps=float(connection.get("qps") or 50),
+        client_burst=int(connection.get("burst") or 100),
     )
+
+
+_DURATION_UNITS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+
+
+def parse_duration(text: str | int | float) -> float:
+    """Seconds in a Go duration as the configuration spells them ("15s", "1m30s", "500ms")."""
+    if isinstance(text, int | float):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|h|m|s)", text)
+    if not parts or "".join(number + unit for number, unit in parts) != text:
+        raise ConfigError(f"invalid duration {text!r}")
+    return sum(float(number) * _DURATION_UNITS[unit] for number, unit in parts)
 
 
 def _profile(raw: dict[str, Any]) -> Profile:

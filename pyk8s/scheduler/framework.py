@@ -101,6 +101,10 @@ class Framework:
         self.bind_plugins: list[BindPlugin] = point("bind", [])  # type: ignore[assignment]
         self.post_bind_plugins: list[PostBindPlugin] = point("postBind", [])  # type: ignore[assignment]
         self.all_plugins = {p.name: p for group in plugins.values() for p in group}  # type: ignore[attr-defined]
+        # Decided once: a runtime Protocol check costs more than most score plugins do.
+        self._normalizers = {
+            p.name for p in self.score_plugins if isinstance(p, NormalizeScorePlugin)
+        }
         self.waiting_pods: dict[str, WaitingPod] = {}
 
     def events_for(self, plugin_name: str) -> frozenset[str] | None:
@@ -166,8 +170,8 @@ class Framework:
             if plugin.name in state.skip_score:
                 continue
             scores = np.asarray(plugin.score(state, pod, rows), np.int64)
-            if isinstance(plugin, NormalizeScorePlugin):
-                scores = plugin.normalize_score(state, pod, scores)
+            if plugin.name in self._normalizers:
+                scores = plugin.normalize_score(state, pod, scores)  # type: ignore[attr-defined]
             total += scores * self.weights.get(plugin.name, 1)
         return total
 

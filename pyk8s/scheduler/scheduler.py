@@ -114,7 +114,7 @@ class Scheduler:
             self.queue.delete(info.key)
             was_placed = info.key in self.cache.placed
             confirming = self.cache.is_assumed(info.key)
-            self.cache.update_pod(pod)
+            self.cache.update_pod(pod, info)
             if not confirming:  # our own binding coming back changes nothing for other pods
                 self.queue.move_on_event(events.POD_UPDATE if was_placed else events.POD_ADD)
         elif self.cache.is_assumed(info.key):
@@ -260,7 +260,7 @@ class Scheduler:
         self.cache.finish_binding(pod.key)
         self.queue.done(pod.key)
         framework.run_post_bind(state, pod, node)
-        log.info("bound %s to %s", pod.key, node)
+        log.debug("bound %s to %s", pod.key, node)
         if self.api.scheduled is not None:
             await self.api.scheduled(pod, node)
 

@@ -24,11 +24,16 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from pyk8s.api import errors
 from pyk8s.client.events import EventRecorder
 from pyk8s.client.factory import SharedInformerFactory
 from pyk8s.client.leaderelection import LeaderElectionConfig, LeaderElector
 from pyk8s.client.rest import Client
 from pyk8s.scheduler.config import SchedulerConfiguration
+from pyk8s.scheduler.plugins.default_preemption import (
+    DISRUPTION_TARGET,
+    PREEMPTION_BY_SCHEDULER,
+)
 from pyk8s.scheduler.podinfo import PodInfo
 from pyk8s.scheduler.scheduler import (
     ApiSeam,
@@ -38,7 +43,6 @@ from pyk8s.scheduler.scheduler import (
 )
 
 log = logging.getLogger("pyk8s.scheduler")
-COMPONENT = "default-scheduler"
 
 
 @dataclass
@@ -46,6 +50,9 @@ class ServerOptions:
     leader_elect: bool = True
     lease_namespace: str = "kube-system"
     lease_name: str = "kube-scheduler"
+    lease_duration: float = 15.0
+    renew_deadline: float = 10.0
+    retry_period: float = 2.0
     healthz_address: str = "127.0.0.1"
     healthz_port: int = 10259
     tls_cert_file: str = ""
@@ -60,21 +67,34 @@ class SchedulerServer:
         self.options = options
         self.identity = f"{socket.gethostname()}_{uuid.uuid4()}"
         self.pods = client.resource("", "v1", "pods", namespaced=True)
-        self.recorder = EventRecorder(client, COMPONENT)
+        # Each profile reports as its own component, as kube-scheduler's profiles do.
+        self.recorders = {
+            profile.scheduler_name: EventRecorder(client, profile.scheduler_name)
+            for profile in config.profiles
+        }
         self.scheduler = Scheduler(
             config, ApiSeam(self._bind, self._evict, self._scheduled, self._failed)
         )
 
-    async def run(self) -> None:
+    async def run(self) -> int:
+        """Serve until cancelled; 1 when leadership was lost (the process must then exit, as
+        kube-scheduler does, so that its state is rebuilt from scratch by the next leader)."""
         runner = await self._serve_healthz()
         try:
             if not self.options.leader_elect:
                 await self._lead()
-                return
+                return 0
             election = LeaderElectionConfig(
-                self.options.lease_namespace, self.options.lease_name, self.identity
+                self.options.lease_namespace,
+                self.options.lease_name,
+                self.identity,
+                lease_duration=self.options.lease_duration,
+                renew_deadline=self.options.renew_deadline,
+                retry_period=self.options.retry_period,
             )
             await LeaderElector(self.client, election, on_started_leading=self._lead).run()
+            log.error("leader election lost")
+            return 1
         finally:
             await runner.cleanup()
 
@@ -93,7 +113,8 @@ class SchedulerServer:
             on_update=lambda old, new: scheduler.on_pod(new),
             on_delete=scheduler.on_pod_deleted,
         )
-        self.recorder.start()
+        for recorder in self.recorders.values():
+            recorder.start()
         factory.start()
         try:
             await factory.wait_for_cache_sync()
@@ -102,8 +123,9 @@ class SchedulerServer:
         finally:
             scheduler.queue.close()
             await factory.shutdown()
-            with contextlib.suppress(Exception):
-                await self.recorder.stop()
+            for recorder in self.recorders.values():
+                with contextlib.suppress(Exception):
+                    await recorder.stop()
 
     # --- the ApiSeam -------------------------------------------------------------------------
 
@@ -120,16 +142,34 @@ class SchedulerServer:
     async def _evict(self, victim: PodInfo, preemptor: PodInfo) -> None:
         node = preemptor.nominated_node_name or victim.node_name
         message = f"Preempted by pod {preemptor.uid} on node {node}"
-        self.recorder.event(victim.pod, "Normal", "Preempted", message)
+        self._recorder(preemptor).event(victim.pod, "Normal", "Preempted", message)
+        # The condition tells the kubelet, controllers and later scheduling cycles why the
+        # pod goes (and that room is being made on its node), before the delete starts.
+        condition = {
+            "type": DISRUPTION_TARGET,
+            "status": "True",
+            "reason": PREEMPTION_BY_SCHEDULER,
+            "message": f"{preemptor.scheduler_name}: preempting to accommodate a higher "
+            "priority pod",
+            "lastTransitionTime": _now(),
+        }
+        with contextlib.suppress(errors.NotFound):
+            await self.pods.patch(
+                victim.name,
+                {"status": {"conditions": [condition]}},
+                victim.namespace,
+                patch_type="strategic",
+                subresource="status",
+            )
         await self.pods.delete(victim.name, victim.namespace, preconditions={"uid": victim.uid})
 
     async def _scheduled(self, pod: PodInfo, node: str) -> None:
-        self.recorder.event(pod.pod, "Normal", "Scheduled", scheduled_message(pod, node))
+        self._recorder(pod).event(pod.pod, "Normal", "Scheduled", scheduled_message(pod, node))
 
     async def _failed(self, pod: PodInfo, reason: str, message: str, nominated: str | None) -> None:
-        self.recorder.event(pod.pod, "Warning", "FailedScheduling", message)
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        status: dict[str, object] = {"conditions": [pod_scheduled_condition(reason, message, now)]}
+        self._recorder(pod).event(pod.pod, "Warning", "FailedScheduling", message)
+        condition = pod_scheduled_condition(reason, message, _now())
+        status: dict[str, object] = {"conditions": [condition]}
         if nominated is not None:
             status["nominatedNodeName"] = nominated or None
         await self.pods.patch(
@@ -139,6 +179,9 @@ class SchedulerServer:
             patch_type="strategic",
             subresource="status",
         )
+
+    def _recorder(self, pod: PodInfo) -> EventRecorder:
+        return self.recorders.get(pod.scheduler_name) or next(iter(self.recorders.values()))
 
     # --- health ------------------------------------------------------------------------------
 
@@ -169,3 +212,7 @@ class SchedulerServer:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
         return context
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -37,6 +37,8 @@ NAME = "DefaultPreemption"
 NOT_HELPFUL = "Preemption is not helpful for scheduling"
 NO_VICTIMS = "No preemption victims found for incoming pod"
 NEVER = "not eligible due to preemptionPolicy=Never."
+TERMINATING = "not eligible due to a terminating pod on the nominated node."
+DISRUPTION_TARGET, PREEMPTION_BY_SCHEDULER = "DisruptionTarget", "PreemptionByScheduler"
 MIN_CANDIDATE_NODES_PERCENTAGE = 10
 MIN_CANDIDATE_NODES_ABSOLUTE = 100
 
@@ -57,6 +59,9 @@ class DefaultPreemption:
     ) -> PostFilterResult:
         if pod.preemption_policy == "Never":
             return PostFilterResult(None, st.unschedulable("preemption: " + NEVER))
+        if self._victim_still_terminating(pod, diagnosis):
+            # Room is being made already; preempting again would evict more than needed.
+            return PostFilterResult(None, st.unschedulable("preemption: " + TERMINATING))
         table = self.cache.table
         verdicts = Diagnosis()
         candidates: list[tuple[str, list[PodInfo]]] = []
@@ -77,6 +82,16 @@ class DefaultPreemption:
             return PostFilterResult("", st.unschedulable("preemption: " + message))
         node, victims = min(candidates, key=lambda c: _cost(c[1]))
         return PostFilterResult(node, st.SUCCESS, victims)
+
+    def _victim_still_terminating(self, pod: PodInfo, diagnosis: Diagnosis) -> bool:
+        node = pod.nominated_node_name
+        row = self.cache.table.row_of.get(node)
+        if row is None or diagnosis.status_of(node).code == Code.UNSCHEDULABLE_AND_UNRESOLVABLE:
+            return False
+        return any(
+            placed.priority < pod.priority and terminating_by_preemption(placed.pod)
+            for placed in self.cache.table.pods[row].values()
+        )
 
     def select_victims(self, pod: PodInfo, node: str) -> tuple[list[PodInfo], Status]:
         row = self.cache.table.row_of[node]
@@ -118,6 +133,19 @@ class DefaultPreemption:
     def _candidates_wanted(self, nodes: int) -> int:
         wanted = max(nodes * self.min_percentage // 100, self.min_absolute)
         return min(wanted, nodes)
+
+
+def terminating_by_preemption(pod: dict[str, Any]) -> bool:
+    """Deleted by a scheduler's preemption: the condition the scheduler writes before deleting."""
+    if not pod["metadata"].get("deletionTimestamp"):
+        return False
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(
+        c.get("type") == DISRUPTION_TARGET
+        and c.get("status") == "True"
+        and c.get("reason") == PREEMPTION_BY_SCHEDULER
+        for c in conditions
+    )
 
 
 def _cost(victims: list[PodInfo]) -> tuple[int, int, int, str]:

@@ -82,3 +82,21 @@ def test_removing_a_node_keeps_the_other_rows_right():
     column = cache.table.label_column("name")
     vocab = cache.table.label_vocab["name"]
     assert column[cache.table.row_of["c"]] == vocab["c"]
+
+
+def test_bindings_expire_in_the_order_they_finished_and_reassumed_pods_get_a_new_deadline():
+    cache, clock = setup()
+    for name in ("a", "b"):
+        cache.assume(PodInfo.of(make_pod(name, cpu="1")), "n1")
+        cache.finish_binding(f"default/{name}")
+        clock.advance(10)
+    cache.forget("default/a")  # its bind failed; then it is tried again and bound later
+    cache.assume(PodInfo.of(make_pod("a", cpu="1")), "n1")
+    cache.finish_binding("default/a")
+    clock.advance(15)  # b finished 25 s ago, a 15 s ago
+    assert cache.cleanup_expired() == []
+    clock.advance(5)
+    assert cache.cleanup_expired() == ["default/b"]
+    clock.advance(10)
+    assert cache.cleanup_expired() == ["default/a"]
+    assert requested_cpu(cache, "n1") == 0

@@ -69,3 +69,29 @@ def test_unknown_plugin_and_wrong_kind_are_refused():
         )
     with pytest.raises(ConfigError, match="KubeSchedulerConfiguration"):
         load_configuration("apiVersion: v1\nkind: ConfigMap\n")
+
+
+def test_leader_election_and_client_connection_settings():
+    config = load_configuration(
+        "apiVersion: kubescheduler.config.k8s.io/v1\n"
+        "kind: KubeSchedulerConfiguration\n"
+        "leaderElection: {leaderElect: true, leaseDuration: 1m30s, renewDeadline: 10s,"
+        " retryPeriod: 500ms}\n"
+        "clientConnection: {qps: 5000, burst: 6000}\n"
+    )
+    assert (config.lease_duration_seconds, config.renew_deadline_seconds) == (90.0, 10.0)
+    assert config.retry_period_seconds == 0.5
+    assert (config.client_qps, config.client_burst) == (5000.0, 6000)
+    defaults = load_configuration(
+        "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+    )
+    assert (defaults.lease_duration_seconds, defaults.client_qps, defaults.client_burst) == (
+        15.0,
+        50.0,
+        100,
+    )
+    with pytest.raises(ConfigError):
+        load_configuration(
+            "apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\n"
+            "leaderElection: {leaseDuration: fifteen}\n"
+        )
