@@ -7,8 +7,10 @@ takes. Then one of three things happens:
 
 - the informer reports the pod bound (`add_pod`/`update_pod`): the assumption is *confirmed*;
 - the bind fails: the scheduler calls `forget` and the resources are released;
-- the bind succeeded (`finish_binding`) but the informer never reports it within `assumed_ttl`
-  seconds: `cleanup_expired` drops it, so a lost watch event cannot leak capacity forever.
+- the bind succeeded (`finish_binding`): the pod stays assumed until the informer reports it.
+  Like kube-scheduler since kubernetes#106361, assumptions never expire by default (a slow
+  watch must not make a bound pod's resources look free); a positive `assumed_ttl` makes
+  `cleanup_expired` drop those not confirmed within that many seconds.
 
 Everything runs on one asyncio event loop and a scheduling cycle never awaits between reading
 the cache and assuming, so the cache itself is the snapshot kube-scheduler copies each cycle.
@@ -38,7 +40,7 @@ class _PlacedPod:
 
 
 class SchedulerCache:
-    def __init__(self, clock: Callable[[], float] = time.monotonic, assumed_ttl: float = 30.0):
+    def __init__(self, clock: Callable[[], float] = time.monotonic, assumed_ttl: float = 0.0):
         self.clock = clock
         self.assumed_ttl = assumed_ttl
         self.table = NodeTable()
@@ -115,6 +117,8 @@ class SchedulerCache:
         placed = self.placed.get(key)
         if placed is not None and placed.assumed:
             placed.binding_finished = True
+            if self.assumed_ttl <= 0:
+                return  # never expires: only the informer confirms it
             placed.deadline = self.clock() + self.assumed_ttl
             self._expiring.pop(key, None)
             self._expiring[key] = placed.deadline

@@ -100,3 +100,16 @@ def test_bindings_expire_in_the_order_they_finished_and_reassumed_pods_get_a_new
     clock.advance(10)
     assert cache.cleanup_expired() == ["default/a"]
     assert requested_cpu(cache, "n1") == 0
+
+
+def test_by_default_a_bound_pod_stays_assumed_until_the_informer_confirms_it():
+    # kube-scheduler never expires assumed pods (kubernetes#106361): a slow watch must not
+    # make a bound pod's resources look free again.
+    clock = FakeClock()
+    cache = SchedulerCache(clock)
+    cache.add_node(make_node("n1"))
+    cache.assume(PodInfo.of(make_pod("p", cpu="1")), "n1")
+    cache.finish_binding("default/p")
+    clock.advance(3600)
+    assert cache.cleanup_expired() == []
+    assert cache.is_assumed("default/p") and requested_cpu(cache, "n1") == 1000
