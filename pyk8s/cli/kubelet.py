@@ -102,7 +102,8 @@ async def run(args: argparse.Namespace) -> int:
         from pyk8s.kubelet.server import KubeletServer
 
         server = KubeletServer(
-            RuntimeContainerIO(runtime, kubelet.workers), address=args.address, port=args.port,
+            RuntimeContainerIO(runtime, kubelet.workers, node_name=config.node_name),
+            address=args.address, port=args.port,
             cert_dir=os.path.join(args.root_dir, "pki"),
         )  # fmt: skip
         await server.start()

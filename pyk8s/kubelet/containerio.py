@@ -5,23 +5,32 @@ runs (the newest attempt; `previous` asks for the one before), then:
 
 - logs: reads the CRI log file the runtime wrote (logs.py), filtered and followed as
   `kubectl logs --tail/--since/-f/--previous/--timestamps` ask;
-- exec: starts the command inside the container through the runtime (`runc exec`) with
-  piped stdin/stdout/stderr (no terminal yet: `-t` is accepted and ignored);
+- exec: starts the command inside the container through the runtime: with `-t` on a new
+  terminal of its own (runtime/terminal.py), otherwise with piped stdin/stdout/stderr;
 - port-forward: connects to the port on the pod's IP;
-- attach: not offered (the runc runtime does not keep a container's stdin open).
+- attach: follows the container's output and, for `stdin: true`, writes into its stdin
+  (attach.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from pyk8s.kubelet import logs
+from pyk8s.kubelet.attach import AttachedContainer
 from pyk8s.kubelet.podworkers import PodWorkers
-from pyk8s.kubelet.runtime.interface import ContainerStatus, Runtime
+from pyk8s.kubelet.runtime.interface import (
+    ContainerRuntimeError,
+    ContainerStatus,
+    NotFound,
+    Runtime,
+)
 from pyk8s.kubelet.server import LogOptions, NotFoundError
+from pyk8s.kubelet.summary import SummaryProvider
 
 
 class _Process:
@@ -60,8 +69,13 @@ class _Process:
 
 
 class RuntimeContainerIO:
-    def __init__(self, runtime: Runtime, workers: PodWorkers) -> None:
+    def __init__(self, runtime: Runtime, workers: PodWorkers, node_name: str | None = None) -> None:
         self.runtime, self.workers = runtime, workers
+        self.stats = SummaryProvider(runtime, workers.pods, node_name)
+
+    async def summary(self) -> dict[str, Any]:
+        """The stats/v1alpha1 Summary (summary.py)."""
+        return await self.stats.summary()
 
     def pods(self) -> list[dict[str, Any]]:
         return [dict(pod) for pod in self.workers.pods()]
@@ -122,12 +136,33 @@ class RuntimeContainerIO:
             raise NotFoundError(f"the {self.runtime.name} runtime cannot exec")
         if latest.state != "running":  # not started yet, or exited: nothing to exec in
             raise NotFoundError(f'container not found ("{container}")')
+        exec_terminal = getattr(self.runtime, "exec_terminal", None)
+        if tty and exec_terminal is not None:
+            try:
+                return await exec_terminal(latest.id, command)
+            except ContainerRuntimeError as err:
+                raise OSError(str(err)) from None
         return _Process(await exec_process(latest.id, command))
 
     async def attach(
         self, namespace: str, pod: str, container: str, *, stdin: bool, tty: bool
-    ) -> _Process:
-        raise NotFoundError("attach is not supported by this kubelet's runtime")
+    ) -> AttachedContainer:
+        latest = (await self._containers(namespace, pod, container))[-1]
+        if latest.state != "running":
+            raise NotFoundError(f'container "{container}" in pod "{pod}" is not running')
+        input_fd, kind = None, ""
+        attach_input = getattr(self.runtime, "attach_input", None)
+        if stdin and attach_input is not None:
+            with contextlib.suppress(NotFound):  # no `stdin: true`: input goes nowhere
+                kind, input_fd = await attach_input(latest.id)
+
+        async def has_exited() -> bool:
+            try:
+                return (await self.runtime.container_status(latest.id)).state != "running"
+            except NotFound:
+                return True
+
+        return AttachedContainer(latest.log_path, has_exited, input_fd, terminal=kind == "tty")
 
     async def port_forward(
         self, namespace: str, pod: str, port: int

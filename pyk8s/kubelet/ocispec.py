@@ -263,7 +263,7 @@ def build_spec(
     env_map = dict(item.partition("=")[::2] for item in env_list)
     caps = capabilities(security)
     process = {
-        "terminal": False,
+        "terminal": bool(container.get("tty")),  # the shim then takes runc's console socket
         "user": resolve_user(pod_security, security, image_config, rootfs),
         "args": process_args(container, image_config, env_map),
         "env": env_list,

@@ -3,6 +3,7 @@ server, and a few read-only endpoints.
 
     GET  /healthz                                       "ok"
     GET  /pods                                          the pods this kubelet runs (PodList)
+    GET  /stats/summary                                 node and pod resource use (summary.py)
     GET  /containerLogs/{ns}/{pod}/{container}          ?follow&tailLines&sinceSeconds&...
     GET|POST /exec/{ns}/{pod}/{container}               ?command=..&input=1&output=1&tty=1
     GET|POST /attach/{ns}/{pod}/{container}             ?input=1&output=1&error=1&tty=1
@@ -145,6 +146,7 @@ class KubeletServer:
         app = web.Application(middlewares=[_status_errors])
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/pods", self.pods)
+        app.router.add_get("/stats/summary", self.stats_summary)
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self.container_logs)
         for verb in ("exec", "attach"):
             handler = self.exec if verb == "exec" else self.attach
@@ -189,6 +191,13 @@ class KubeletServer:
         body = {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": []}
         body["items"] = self.backend.pods()
         return web.Response(body=orjson.dumps(body), content_type="application/json")
+
+    async def stats_summary(self, request: web.Request) -> web.Response:
+        summary = getattr(self.backend, "summary", None)
+        if summary is None:
+            return _error(404, "stats are not available from this kubelet's runtime")
+        body = orjson.dumps(await summary())
+        return web.Response(body=body, content_type="application/json")
 
     async def container_logs(self, request: web.Request) -> web.StreamResponse:
         ns, pod, container = (request.match_info[k] for k in ("namespace", "pod", "container"))

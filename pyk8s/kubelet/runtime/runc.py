@@ -24,6 +24,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import sys
 import time
 from collections.abc import Sequence
@@ -35,7 +36,7 @@ from pyk8s.kubelet.images import registry
 from pyk8s.kubelet.images.store import Image, ImageStore
 from pyk8s.kubelet.network import namespaces
 from pyk8s.kubelet.network.cni import CNI, DEFAULT_BIN_DIRS, DEFAULT_CONF_DIR, ensure_conflist
-from pyk8s.kubelet.runtime import runc_bundle
+from pyk8s.kubelet.runtime import console, runc_bundle
 from pyk8s.kubelet.runtime.interface import (
     ContainerConfig,
     ContainerRuntimeError,
@@ -48,6 +49,7 @@ from pyk8s.kubelet.runtime.interface import (
     SandboxConfig,
 )
 from pyk8s.kubelet.runtime.runc_sandboxes import RuncSandboxes
+from pyk8s.kubelet.runtime.terminal import TerminalProcess, start_tty_exec
 
 EXIT_POLL_SECONDS = 0.02
 # The shim needs only the standard library and pyk8s: it runs without site-packages (-S), with
@@ -182,6 +184,9 @@ class RuncRuntime:
             "createdAt": time.time(),
             "logPath": log_path,
             "cgroupsPath": f"{self.sandboxes.pod_cgroup(sandbox.pod_uid)}/{container_id}",
+            "stdin": bool(config.container.get("stdin")),
+            "stdinOnce": bool(config.container.get("stdinOnce")),
+            "tty": bool(config.container.get("tty")),
         }
         try:
             await self._prepare_bundle(sandbox_id, config, image, record)
@@ -223,12 +228,14 @@ class RuncRuntime:
 
     async def _start_shim(self, record: dict) -> None:
         bundle = self._path(record["id"])
+        io_flags = [f"--{flag}" for flag, key in (("stdin", "stdin"), ("stdin-once", "stdinOnce"),
+                    ("tty", "tty")) if record.get(key)]  # fmt: skip
         with open(os.path.join(bundle, "shim.log"), "wb") as shim_log:
             shim = await asyncio.create_subprocess_exec(
                 sys.executable, "-S", "-m", "pyk8s.kubelet.runtime.shim",
                 "--runc", self.runc, "--root", self.runc_root, "--bundle", bundle, "--id", record["id"],
                 "--log", record["logPath"], "--exit-file", os.path.join(bundle, "exit.json"),
-                "--memory-cgroup", runc_bundle.memory_cgroup_dir(record["cgroupsPath"]),
+                "--memory-cgroup", runc_bundle.memory_cgroup_dir(record["cgroupsPath"]), *io_flags,
                 stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=shim_log,
                 start_new_session=True,  # the shim outlives a kubelet restart
                 env=_SHIM_ENV,
@@ -326,6 +333,28 @@ class RuncRuntime:
             self.runc, "--root", self.runc_root, "exec", container_id, *command,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
+
+    async def exec_terminal(self, container_id: str, command: Sequence[str]) -> TerminalProcess:
+        """A process inside the container on a new terminal, for `kubectl exec -t`."""
+        if (await self.container_status(container_id)).state != "running":
+            raise ContainerRuntimeError(f"container {container_id} is not running")
+        return await start_tty_exec(self.runc, self.runc_root, container_id, command, _SHIM_ENV)
+
+    async def attach_input(self, container_id: str) -> tuple[str, int]:
+        """The container's input, from its shim: ("stdin", pipe) or ("tty", terminal master)."""
+        directory = os.open(self._path(container_id), os.O_PATH | os.O_DIRECTORY)
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                # Through /proc/self/fd: the bundle's own path is too long for a socket address.
+                await asyncio.to_thread(
+                    connection.connect, f"/proc/self/fd/{directory}/attach.sock"
+                )
+                message, fd = await asyncio.to_thread(console.receive_fd, connection)
+        except OSError:
+            raise NotFound(f"container {container_id} keeps no stdin open") from None
+        finally:
+            os.close(directory)
+        return message.decode().strip(), fd
 
     async def container_stats(self, container_id: str) -> ContainerStats:
         return runc_bundle.read_stats(self._path(container_id))
