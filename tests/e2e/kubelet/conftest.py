@@ -24,7 +24,7 @@ import secrets
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,16 +135,30 @@ def _require(binary: str, package: str) -> None:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(tmp_path_factory.mktemp("kubelet-e2e")) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def running_cluster(
+    tmp: Path,
+    *,
+    prepare_netns: Callable[[str], None] | None = None,
+    kubelet_flags: Sequence[str] = (),
+) -> Iterator[Cluster]:
+    """The cluster above, removed on exit. `prepare_netns(netns)` runs before any component
+    starts (to give the node more interfaces); `kubelet_flags` go after the kubelet's own."""
     for binary, package in (("ip", "iproute2"), ("runc", "runc"), ("busybox", "busybox-static"),
                             ("/usr/lib/cni/bridge", "containernetworking-plugins")):  # fmt: skip
         _require(binary, package)
-    tmp = tmp_path_factory.mktemp("kubelet-e2e")
     tag = f"pyk8s-k{secrets.token_hex(3)}"
     netns = f"{tag}-node"
     subprocess.run(["ip", "netns", "add", netns], check=True)
     with contextlib.ExitStack() as cleanup:
         cleanup.callback(subprocess.run, ["ip", "netns", "delete", netns], check=False)
         subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
+        if prepare_netns is not None:
+            prepare_netns(netns)
         registry = in_netns(netns, lambda: Registry(tmp / "registry"))
         cleanup.callback(registry.stop)
         image = in_netns(netns, lambda: registry.push(busybox_image(), "pyk8s/busybox", "1.0"))
@@ -172,6 +186,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
         node = NodeSetup(NODE, netns, tmp / "node", tag, "10.244.7.0/24")
         kubelet = KubeletProcess(node, api_url, tmp / "kubelet.log")
+        kubelet.extra_flags = list(kubelet_flags)
         cleanup.callback(clean_node, node)
         cleanup.callback(kubelet.stop)
         kubelet.start()
