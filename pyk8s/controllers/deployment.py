@@ -185,17 +185,20 @@ class DeploymentController(Controller):
 
     # the ReplicaSets
 
-    def _annotations_for(self, deployment: Object, rs_replicas_max: int, revision: int | None,
-                         existing: dict[str, str]) -> dict[str, str]:  # fmt: skip
+    @staticmethod
+    def _annotations_for(
+        deployment: Object, revision: int, existing: dict[str, str]
+    ) -> dict[str, str]:
+        """The Deployment's own annotations (change-cause, ...) and the revision.
+
+        desired-replicas and max-replicas are not touched here: they record the size the
+        ReplicaSet was last *scaled* for, which proportional scaling reads (plan_scale).
+        """
         annotations = dict(existing)
         for key, value in (deployment["metadata"].get("annotations") or {}).items():
             if key not in du.NOT_COPIED:
                 annotations[key] = value
-        wanted = deployment["spec"].get("replicas", 1)
-        annotations[du.DESIRED_REPLICAS] = str(wanted)
-        annotations[du.MAX_REPLICAS] = str(rs_replicas_max)
-        if revision is not None:
-            annotations[du.REVISION] = str(revision)
+        annotations[du.REVISION] = str(revision)
         return annotations
 
     async def _sync_revision(
@@ -211,15 +214,14 @@ class DeploymentController(Controller):
             if current:
                 history = [h for h in annotations.get(du.REVISION_HISTORY, "").split(",") if h]
                 annotations[du.REVISION_HISTORY] = ",".join([*history, str(current)])
-        surge, _ = du.surge_and_unavailable(deployment)
-        wanted = deployment["spec"].get("replicas", 1)
-        annotations = self._annotations_for(
-            deployment, wanted + surge, wanted_revision, annotations
-        )
-        if annotations != (new_rs["metadata"].get("annotations") or {}):
+        annotations = self._annotations_for(deployment, wanted_revision, annotations)
+        min_ready = deployment["spec"].get("minReadySeconds", 0)
+        if annotations != (new_rs["metadata"].get("annotations") or {}) or min_ready != (
+            new_rs["spec"].get("minReadySeconds") or 0
+        ):
             new_rs = copy.deepcopy(new_rs)
             new_rs["metadata"]["annotations"] = annotations
-            new_rs["spec"]["minReadySeconds"] = deployment["spec"].get("minReadySeconds", 0)
+            new_rs["spec"]["minReadySeconds"] = min_ready
             new_rs = await self.rs_api.update(new_rs)
         await self._set_deployment_revision(deployment, wanted_revision)
         return new_rs
@@ -255,7 +257,11 @@ class DeploymentController(Controller):
                 "name": name,
                 "namespace": deployment["metadata"]["namespace"],
                 "labels": template["metadata"]["labels"],
-                "annotations": self._annotations_for(deployment, wanted + surge, revision, {}),
+                "annotations": {
+                    **self._annotations_for(deployment, revision, {}),
+                    du.DESIRED_REPLICAS: str(wanted),
+                    du.MAX_REPLICAS: str(wanted + surge),
+                },
                 "ownerReferences": [owner_reference(deployment)],
             },
             "spec": {

@@ -34,9 +34,25 @@ NOT_COPIED = {
 _SAFE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # no vowels: no accidental words
 
 
+def _without_empties(value: Any) -> Any:
+    """The value with null, {} and [] members dropped, at every depth.
+
+    Kubernetes compares templates as decoded Go structs, where an empty map or list equals a
+    missing one and `resources: {}` is what every template holds anyway. kubectl sends such
+    empties (`rollout undo` copies a ReplicaSet's template back verbatim), so comparing the
+    JSON as it comes would see a new template where Kubernetes sees the old one.
+    """
+    if isinstance(value, dict):
+        cleaned = {key: _without_empties(item) for key, item in value.items()}
+        return {key: item for key, item in cleaned.items() if item not in (None, {}, [])}
+    if isinstance(value, list):
+        return [_without_empties(item) for item in value]
+    return value
+
+
 def template_hash(template: dict[str, Any], collision_count: int | None) -> str:
     """A short, stable, DNS-safe hash of a pod template (FNV-1a 32 over canonical JSON)."""
-    data = orjson.dumps(template, option=orjson.OPT_SORT_KEYS)
+    data = orjson.dumps(_without_empties(template), option=orjson.OPT_SORT_KEYS)
     if collision_count:
         data += str(collision_count).encode()
     value = 0x811C9DC5
@@ -58,7 +74,8 @@ def without_hash(template: dict[str, Any]) -> dict[str, Any]:
 
 
 def same_template(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return without_hash(a) == without_hash(b)
+    """Equal apart from the pod-template-hash label and empty members (see _without_empties)."""
+    return _without_empties(without_hash(a)) == _without_empties(without_hash(b))
 
 
 def revision(obj: Object) -> int:

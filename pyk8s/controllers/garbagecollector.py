@@ -215,7 +215,10 @@ class GarbageCollector(Controller):
             return
         removals = [{"$patch": "delete", "uid": uid} for uid in sorted(uids)]
         patch = {"metadata": {"ownerReferences": removals, "uid": meta["uid"]}}
-        with contextlib.suppress(errors.NotFound, errors.Conflict):
+        # A Conflict propagates: the reconcile is retried, and an orphaning owner keeps its
+        # finalizer until every reference is really gone (else its dependents would look
+        # abandoned once it is deleted, and be collected).
+        with contextlib.suppress(errors.NotFound):
             await self._api(resource).patch(
                 meta["name"], patch, meta.get("namespace"), patch_type="strategic"
             )

@@ -153,7 +153,9 @@ class ReplicaSetController(Controller):
         if diff < 0:
             await self._create_pods(key, owner, min(-diff, BURST_REPLICAS))
         elif diff > 0:
-            await self._delete_pods(key, owner, pods_to_delete(active, min(diff, BURST_REPLICAS)))
+            now = self.clock.now().timestamp()
+            victims = pods_to_delete(active, min(diff, BURST_REPLICAS), now)
+            await self._delete_pods(key, owner, victims)
 
     async def _create_pods(self, key: str, owner: Object, count: int) -> None:
         self.expectations.expect_creations(key, count)

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from pyk8s.api import errors
 from pyk8s.client.resources import ResourceClient
+from tests.support.apiserver import ROOT
 
 
 async def eventually(
@@ -96,11 +104,83 @@ async def patch(
 ) -> dict:
     """PATCH, retried on 409: pyk8s's API server does not yet retry a patch internally on a
     resourceVersion race with a controller's write, as kube-apiserver does."""
-    from pyk8s.api import errors
-
     for _ in range(5):
         try:
             return await api.patch(name, body, namespace, **kw)
         except errors.Conflict:
             await asyncio.sleep(0.05)
     return await api.patch(name, body, namespace, **kw)
+
+
+def is_ready(pod: dict) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+
+class FakeKubelet:
+    """Plays the kubelet's part for pod status: every new pod soon reports Running and Ready.
+
+    It watches the namespace's pods and PATCHes pods/<name>/status for each one that is not
+    Ready yet, as a kubelet does once its containers start. `hold()` stops it (pods stay
+    Pending, so a rollout cannot progress) until `release()`.
+
+        async with FakeKubelet(pods_api):
+            ...
+    """
+
+    def __init__(self, pods: ResourceClient, namespace: str = "default") -> None:
+        self.pods, self.namespace = pods, namespace
+        self.held = False
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> FakeKubelet:
+        self._task = asyncio.create_task(self._run(), name="fake-kubelet")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    def hold(self) -> None:
+        self.held = True
+
+    async def release(self) -> None:
+        self.held = False
+        for pod in await list_items(self.pods, self.namespace):
+            await self._report(pod)
+
+    async def _run(self) -> None:
+        while True:  # a watch that ends (server timeout) is simply reopened
+            async with self.pods.watch(self.namespace) as stream:
+                async for kind, pod in stream:
+                    if kind in ("ADDED", "MODIFIED"):
+                        await self._report(pod)
+            await asyncio.sleep(0.05)
+
+    async def _report(self, pod: dict) -> None:
+        if self.held or is_ready(pod) or pod["metadata"].get("deletionTimestamp"):
+            return
+        with contextlib.suppress(errors.NotFound, errors.Conflict):
+            await mark_ready(self.pods, pod)
+
+
+def start_manager(url: str, log: Path, *flags: str) -> subprocess.Popen[bytes]:
+    """`pyk8s controller-manager --master url` as a process (no /healthz port), logging to log."""
+    command = [sys.executable, "-m", "pyk8s", "controller-manager", "--master", url,
+               "--secure-port", "0", *flags]  # fmt: skip
+    with log.open("ab") as stderr:
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT)
+
+
+def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> int:
+    """Signal the process (if still running) and reap it; its exit status."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(process.pid, sig)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        raise AssertionError(f"controller manager {process.pid} ignored signal {sig}") from None

@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from pyk8s.client.config import ClientConfig
 from pyk8s.client.rest import Client
-from tests.integration.controllers.helpers import deployment, eventually, list_items
-from tests.support.apiserver import ROOT
+from tests.integration.controllers.helpers import (
+    deployment,
+    eventually,
+    list_items,
+    start_manager,
+    stop,
+)
 
-
-def start_manager(url: str, log: Path) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "pyk8s", "controller-manager", "--master", url,
-               "--secure-port", "0", "--leader-elect-lease-duration", "4s",
-               "--leader-elect-renew-deadline", "3s", "--leader-elect-retry-period", "1s",
-               "--controllers", "deployment,replicaset,serviceaccount"]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log.open("ab"), cwd=ROOT)
-
-
-def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, sig)
-    process.wait(timeout=10)
+# Short leader-election timings, so a takeover happens within seconds.
+FAST_LEASE = ("--leader-elect-lease-duration", "4s", "--leader-elect-renew-deadline", "3s",
+              "--leader-elect-retry-period", "1s")  # fmt: skip
+CONTROLLERS = ("--controllers", "deployment,replicaset,serviceaccount")
 
 
 async def test_standby_takes_over_within_the_lease(apiserver_process, tmp_path: Path) -> None:
     client = Client(ClientConfig(server=apiserver_process.url, qps=1000, burst=1000))
-    first = start_manager(apiserver_process.url, tmp_path / "kcm1.log")
+    first = start_manager(apiserver_process.url, tmp_path / "kcm1.log", *FAST_LEASE, *CONTROLLERS)
     second = None
     try:
         leases = client.resource("coordination.k8s.io", "v1", "leases")
@@ -45,7 +37,9 @@ async def test_standby_takes_over_within_the_lease(apiserver_process, tmp_path: 
             return lease["spec"].get("holderIdentity")
 
         leader = await eventually(holder, timeout=20, what="a leader")
-        second = start_manager(apiserver_process.url, tmp_path / "kcm2.log")
+        second = start_manager(
+            apiserver_process.url, tmp_path / "kcm2.log", *FAST_LEASE, *CONTROLLERS
+        )
         deploys, pods = (
             client.resource("apps", "v1", "deployments"),
             client.resource("", "v1", "pods"),
@@ -76,4 +70,48 @@ async def test_standby_takes_over_within_the_lease(apiserver_process, tmp_path: 
         stop(first)
         if second is not None:
             stop(second)
+        await client.close()
+
+
+async def test_sigterm_stops_cleanly_and_hands_the_lease_over(
+    apiserver_process, tmp_path: Path
+) -> None:
+    # A 30 s lease: a standby that took over in seconds can only have found it released.
+    slow_lease = ("--leader-elect-lease-duration", "30s", "--leader-elect-renew-deadline", "20s",
+                  "--leader-elect-retry-period", "1s")  # fmt: skip
+    client = Client(ClientConfig(server=apiserver_process.url, qps=1000, burst=1000))
+    url = apiserver_process.url
+    first = start_manager(url, tmp_path / "kcm1.log", *slow_lease, *CONTROLLERS)
+    second = None
+    try:
+        leases = client.resource("coordination.k8s.io", "v1", "leases")
+
+        async def holder() -> str | None:
+            try:
+                lease = await leases.get("kube-controller-manager", "kube-system")
+            except Exception:
+                return None
+            return lease["spec"].get("holderIdentity")
+
+        leader = await eventually(holder, timeout=20, what="a leader")
+        second = start_manager(url, tmp_path / "kcm2.log", *slow_lease, *CONTROLLERS)
+        await eventually(
+            lambda: list_items(client.resource("", "v1", "serviceaccounts")),
+            timeout=20,
+            what="the leader's controllers running",
+        )
+        stopped_at = time.monotonic()
+        assert stop(first, signal.SIGTERM) == 0, (tmp_path / "kcm1.log").read_text()[-2000:]
+
+        async def new_leader():
+            current = await holder()
+            return current and current != leader
+
+        await eventually(new_leader, timeout=15, what="the standby to take the released lease")
+        assert time.monotonic() - stopped_at < 10, "the standby waited out the lease"
+        assert "stopped on signal" in (tmp_path / "kcm1.log").read_text()
+    finally:
+        stop(first)
+        if second is not None:
+            assert stop(second, signal.SIGTERM) == 0
         await client.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integration.controllers.helpers import eventually, list_items, replicaset
+from tests.integration.controllers.helpers import eventually, list_items, patch, replicaset
 
 
 async def test_replicaset_creates_and_scales_pods_with_owner_references(cluster) -> None:
@@ -24,7 +24,7 @@ async def test_replicaset_creates_and_scales_pods_with_owner_references(cluster)
             True,
         )
 
-    await rs_api.patch("web", {"spec": {"replicas": 1}}, "default")
+    await patch(rs_api, "web", {"spec": {"replicas": 1}})
     await eventually(lambda: count(1), what="scale down to 1")
 
     async def status_replicas():
