@@ -98,6 +98,11 @@ def non_resource(
         document = _discovery(request, info, server_address)
         if document is not None:
             return document
+    from pyk8s.apiserver import serviceaccounts
+
+    # /.well-known/openid-configuration and /openid/v1/jwks: how others check our tokens.
+    if (oidc := serviceaccounts.oidc_response(path)) is not None:
+        return oidc
     raise NotFound("the server could not find the requested resource")
 
 

@@ -8,19 +8,26 @@ finds it, first match wins:
    and only when asked for.
 2. A client certificate verified against `--client-ca-file`: the Common Name is the user
    name and each Organization a group (`O=system:masters` is the admin group).
-3. A bearer token listed in `--token-auth-file` (CSV: token,user,uid,"group1,group2").
+3. A bearer token: one listed in `--token-auth-file` (CSV: token,user,uid,"group1,group2"),
+   else one a token authenticator accepts (serviceaccounts/: a JWT this server signed for
+   a service account that still exists). A bearer token nobody accepts is 401, never
+   anonymous.
 4. Anonymous, as `system:anonymous` in `system:unauthenticated`, when `--anonymous-auth`
    is true (kube-apiserver's default); otherwise 401 Unauthorized.
 
 Every authenticated user is also in `system:authenticated`.
+
+The same token path answers TokenReview (`authenticate_token`): the middleware leaves the
+Authenticator in `request[AUTHENTICATOR_KEY]` for that handler.
 """
 
 from __future__ import annotations
 
 import csv
 import hmac
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -81,12 +88,40 @@ def load_token_file(path: str) -> dict[str, UserInfo]:
     return tokens
 
 
+@dataclass(frozen=True, slots=True)
+class TokenAuthentication:
+    """Who a bearer token authenticates, and for which of the wanted audiences."""
+
+    user: UserInfo
+    audiences: tuple[str, ...] = ()
+
+
+class InvalidBearerToken(Exception):
+    """A token an authenticator recognises as its own, but refuses (expired, revoked, ...)."""
+
+
+class TokenAuthenticator(Protocol):
+    async def authenticate_token(
+        self, token: str, audiences: Sequence[str] = ()
+    ) -> TokenAuthentication | None:
+        """None when the token is not this authenticator's kind; InvalidBearerToken when it
+        is but does not hold. Empty `audiences` means the API server's own."""
+        ...
+
+
 class Authenticator:
-    def __init__(self, *, tokens: dict[str, UserInfo] | None = None, anonymous: bool = True):
+    def __init__(
+        self,
+        *,
+        tokens: dict[str, UserInfo] | None = None,
+        anonymous: bool = True,
+        token_authenticators: Sequence[TokenAuthenticator] = (),
+    ):
         self.tokens = tokens or {}
         self.anonymous = anonymous
+        self.token_authenticators = list(token_authenticators)
 
-    def authenticate(self, request: web.Request) -> UserInfo:
+    async def authenticate(self, request: web.Request) -> UserInfo:
         if not request.secure:
             return UNSECURED
         user = user_from_certificate(request.transport.get_extra_info("peercert") or {})
@@ -94,15 +129,32 @@ class Authenticator:
             return user
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token:
-            user = self._user_for_token(token.strip())
-            if user is not None:
-                return user
+            try:
+                found = await self.authenticate_token(token.strip())
+            except InvalidBearerToken:
+                found = None
+            if found is not None:
+                return found.user
             raise Unauthorized("Unauthorized")
         if self.anonymous:
             return ANONYMOUS
         raise Unauthorized("Unauthorized")
 
-    def _user_for_token(self, token: str) -> UserInfo | None:
+    async def authenticate_token(
+        self, token: str, audiences: Sequence[str] = ()
+    ) -> TokenAuthentication | None:
+        """The first authenticator that knows the token decides; None when none knows it."""
+        user = self._user_for_static_token(token)
+        if user is not None:
+            # Static tokens are not tied to an audience: they serve whichever was asked for.
+            return TokenAuthentication(user, tuple(audiences))
+        for authenticator in self.token_authenticators:
+            found = await authenticator.authenticate_token(token, audiences)
+            if found is not None:
+                return found
+        return None
+
+    def _user_for_static_token(self, token: str) -> UserInfo | None:
         # Compare every token in constant time, so timing does not reveal a prefix.
         found = None
         for known, user in self.tokens.items():
@@ -113,7 +165,12 @@ class Authenticator:
     def middleware(self) -> Any:
         @web.middleware
         async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse:
-            request[USER_KEY] = self.authenticate(request)
+            request[AUTHENTICATOR_KEY] = self
+            request[USER_KEY] = await self.authenticate(request)
             return await handler(request)
 
         return authenticate
+
+
+# Where the middleware leaves itself, so TokenReview can ask it about any token.
+AUTHENTICATOR_KEY = web.RequestKey("authenticator", Authenticator)

@@ -30,6 +30,15 @@ class APIServerConfig:
     client_ca_file: str | None = None
     token_auth_file: str | None = None
     anonymous_auth: bool = True
+    # Service account tokens (serviceaccounts/): the issuers a token may name (the first
+    # names new ones), the key that signs, the public keys that verify, and the audiences
+    # this server accepts (default: the issuer). No key at all: one is made in cert_dir.
+    service_account_issuers: list[str] = field(
+        default_factory=lambda: ["https://kubernetes.default.svc.cluster.local"]
+    )
+    service_account_key_files: list[str] = field(default_factory=list)
+    service_account_signing_key_file: str | None = None
+    api_audiences: list[str] = field(default_factory=list)
     # How the server reaches kubelets (logs, exec, port-forward): the client certificate it
     # presents, the CA their serving certificates are checked against, and which node
     # address to dial first.
@@ -68,6 +77,12 @@ class APIServerConfig:
         from pyk8s.apiserver.authz import parse_modes
 
         parse_modes(self.authorization_mode)  # raises ValueError naming an unknown mode
+        if self.service_account_key_files and not self.service_account_signing_key_file:
+            raise ValueError(
+                "--service-account-signing-key-file is required with --service-account-key-file"
+            )
+        if not self.service_account_issuers:
+            raise ValueError("--service-account-issuer must not be empty")
         ipaddress.ip_network(self.service_cluster_ip_range)
         low, _, high = self.service_node_port_range.partition("-")
         if not (low.isdigit() and high.isdigit() and int(low) <= int(high)):

@@ -112,6 +112,10 @@ class APIServer:
         )
         await allocators.repair()
         computed.configure(store)
+        from pyk8s.apiserver import serviceaccounts
+
+        # Signing keys and the TokenRequest / TokenReview handlers.
+        serviceaccounts.configure(self.config, self.registry)
         from pyk8s.apiserver.subresources import kubelet_client
 
         kubelet_client.configure(
@@ -164,10 +168,15 @@ class APIServer:
         return authorizer
 
     def _authenticator(self) -> Authenticator:
+        from pyk8s.apiserver import serviceaccounts
         from pyk8s.apiserver.authn import Authenticator, load_token_file
 
         tokens = load_token_file(self.config.token_auth_file) if self.config.token_auth_file else {}
-        return Authenticator(tokens=tokens, anonymous=self.config.anonymous_auth)
+        return Authenticator(
+            tokens=tokens,
+            anonymous=self.config.anonymous_auth,
+            token_authenticators=[serviceaccounts.verifier(self.registry)],
+        )
 
     def _tls(self) -> ssl.SSLContext:
         config = self.config

@@ -50,6 +50,30 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         default=True,
         help="let unauthenticated requests in as system:anonymous",
     )
+    p.add_argument(
+        "--service-account-issuer",
+        action="append",
+        dest="service_account_issuers",
+        help="issuer of service account tokens (repeatable; the first signs new tokens; "
+        "default https://kubernetes.default.svc.cluster.local)",
+    )
+    p.add_argument(
+        "--service-account-key-file",
+        action="append",
+        dest="service_account_key_files",
+        default=[],
+        help="PEM file of public keys (or certificates) that verify tokens; repeatable",
+    )
+    p.add_argument(
+        "--service-account-signing-key-file",
+        help="private key that signs service account tokens (made in --cert-dir when unset)",
+    )
+    p.add_argument(
+        "--api-audiences",
+        type=_csv,
+        default=[],
+        help="audiences this server accepts in tokens, comma separated (default: the issuer)",
+    )
     p.add_argument("--kubelet-client-certificate", help="certificate presented to kubelets")
     p.add_argument("--kubelet-client-key")
     p.add_argument("--kubelet-certificate-authority", help="CA of the kubelets' serving certs")
@@ -76,6 +100,7 @@ async def run(args: argparse.Namespace) -> int:
 
     from pyk8s.apiserver.config import APIServerConfig
     from pyk8s.apiserver.server import APIServer
+    from pyk8s.apiserver.serviceaccounts.tokens import DEFAULT_ISSUER
 
     logging.basicConfig(
         level=logging.DEBUG
@@ -102,6 +127,10 @@ async def run(args: argparse.Namespace) -> int:
         client_ca_file=args.client_ca_file,
         token_auth_file=args.token_auth_file,
         anonymous_auth=args.anonymous_auth,
+        service_account_issuers=args.service_account_issuers or [DEFAULT_ISSUER],
+        service_account_key_files=args.service_account_key_files,
+        service_account_signing_key_file=args.service_account_signing_key_file,
+        api_audiences=args.api_audiences,
         advertise_address=args.advertise_address,
         kubelet_client_certificate=args.kubelet_client_certificate,
         kubelet_client_key=args.kubelet_client_key,

@@ -83,6 +83,8 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
         "--client-ca-file", str(pki.ca_file),
         "--kubelet-client-certificate", str(pki.path("kubernetes.pem")),
         "--kubelet-client-key", str(pki.path("kubernetes-key.pem")),
+        "--service-account-key-file", str(pki.path("service-account.pem")),
+        "--service-account-signing-key-file", str(pki.path("service-account-key.pem")),
         "--service-cluster-ip-range", args.service_cluster_ip_range,
         *verbosity,
     ]  # fmt: skip
