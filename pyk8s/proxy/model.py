@@ -118,7 +118,7 @@ def _cluster_ip(spec: dict[str, Any]) -> str | None:
 
 
 def _load_balancer_ips(service: dict[str, Any]) -> tuple[str, ...]:
-    if service["spec"].get("type") != "LoadBalancer":
+    if (service.get("spec") or {}).get("type") != "LoadBalancer":
         return ()
     ingress = ((service.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
     # ipMode Proxy means the load balancer itself proxies: no VIP rules on the node.

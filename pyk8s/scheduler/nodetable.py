@@ -122,13 +122,6 @@ class NodeTable:
         self._account(row, pod, -1)
         self._forget_ports(self.names[row], pod)
 
-    def request_vector(self, pod: PodInfo) -> np.ndarray:
-        vector = np.zeros(len(self.resources), np.int64)
-        for name, amount in pod.requests.items():
-            column = self.resource_column(name)
-            vector[column] = amount
-        return vector
-
     def resource_column(self, name: str) -> int:
         column = self.resource_index.get(name)
         if column is None:

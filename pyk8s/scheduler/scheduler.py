@@ -141,7 +141,12 @@ class Scheduler:
     async def run(self) -> None:
         while (entry := await self.queue.pop()) is not None:
             self.cache.cleanup_expired()
-            self.schedule_one(entry)
+            try:
+                self.schedule_one(entry)
+            except Exception as failure:  # a plugin bug on one pod must not stop the loop
+                log.exception("scheduling %s failed unexpectedly", entry.info.key)
+                self.cache.forget(entry.info.key)  # only if it got as far as being assumed
+                self._fail(entry, SCHEDULER_ERROR, str(failure))
             # Let binding tasks and informer events run between pods.
             await asyncio.sleep(0)
 
@@ -244,25 +249,42 @@ class Scheduler:
     async def _binding_cycle(
         self, framework: Framework, state: CycleState, entry: QueuedPod, pod: PodInfo, node: str
     ) -> None:
-        status = await framework.wait_on_permit(pod)
-        if status.ok:
-            status = await framework.run_pre_bind(state, pod, node)
-        if status.ok:
-            status = await framework.run_bind(state, pod, node)
+        try:
+            status = await framework.wait_on_permit(pod)
+            if status.ok:
+                status = await framework.run_pre_bind(state, pod, node)
+            if status.ok:
+                status = await framework.run_bind(state, pod, node)
+        except Exception as failure:  # else the pod would stay assumed, and never be retried
+            log.exception("binding %s to %s failed unexpectedly", pod.key, node)
+            self._abandon_binding(framework, state, entry, pod, node, str(failure))
+            return
         if not status.ok:
-            framework.run_unreserve(state, pod, node)
-            self.cache.forget(pod.key)
             message = status.message()
             if status.code == Code.ERROR:
                 message = f"running Bind plugin {status.plugin!r}: {message}"
-            self._fail(entry, SCHEDULER_ERROR, message)
+            self._abandon_binding(framework, state, entry, pod, node, message)
             return
         self.cache.finish_binding(pod.key)
         self.queue.done(pod.key)
         framework.run_post_bind(state, pod, node)
         log.debug("bound %s to %s", pod.key, node)
         if self.api.scheduled is not None:
-            await self.api.scheduled(pod, node)
+            self._spawn(self.api.scheduled(pod, node))
+
+    def _abandon_binding(
+        self,
+        framework: Framework,
+        state: CycleState,
+        entry: QueuedPod,
+        assumed: PodInfo,
+        node: str,
+        message: str,
+    ) -> None:
+        """Undo the assumption that the pod sits on `node`, and retry it after backoff."""
+        framework.run_unreserve(state, assumed, node)
+        self.cache.forget(assumed.key)
+        self._fail(entry, SCHEDULER_ERROR, message)
 
     def _fail(self, entry: QueuedPod, reason: str, message: str) -> None:
         self.queue.add_backoff(entry)

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import socket
 import ssl
+import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from pyk8s.client.events import EventRecorder
 from pyk8s.client.factory import SharedInformerFactory
 from pyk8s.client.leaderelection import LeaderElectionConfig, LeaderElector
 from pyk8s.client.rest import Client
+from pyk8s.pki.selfsigned import ensure_serving_cert
 from pyk8s.scheduler.config import SchedulerConfiguration
 from pyk8s.scheduler.plugins.default_preemption import (
     DISRUPTION_TARGET,
@@ -204,13 +206,16 @@ class SchedulerServer:
         return runner
 
     def _ssl_context(self) -> ssl.SSLContext:
-        cert, key = self.options.tls_cert_file, self.options.tls_key_file
-        if not cert:
-            from pyk8s.pki.selfsigned import ensure_serving_cert
-
-            cert, key = ensure_serving_cert(self.options.cert_dir or "./scheduler-certs")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(cert, key)
+        if self.options.tls_cert_file:
+            context.load_cert_chain(self.options.tls_cert_file, self.options.tls_key_file)
+        elif self.options.cert_dir:
+            context.load_cert_chain(*ensure_serving_cert(self.options.cert_dir))
+        else:
+            # As kube-scheduler without --cert-dir: a self-signed certificate that is never
+            # left on disk (it used to land in the working directory).
+            with tempfile.TemporaryDirectory(prefix="pyk8s-scheduler-") as scratch:
+                context.load_cert_chain(*ensure_serving_cert(scratch))
         return context
 
 

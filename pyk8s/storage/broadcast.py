@@ -11,7 +11,8 @@ event is delivered twice.
 
 A consumer that lets its buffer fill is cut off, never silently skipped: it receives what was
 buffered, then `__anext__` raises `WatchLagError(next_revision)`, the first revision it has not
-received, from which it may start a new watch. When the store closes, every watch ends (StopAsyncIteration).
+received, from which it may start a new watch. When the store closes, every watch ends
+(StopAsyncIteration).
 """
 
 from __future__ import annotations

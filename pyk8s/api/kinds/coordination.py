@@ -6,6 +6,7 @@ ValidateLeaseSpec (pkg/apis/coordination/validation, v1.32). The coordinated lea
 fields (strategy, preferredHolder) are alpha in v1.32 and left out.
 """
 
+from pyk8s.api import validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import Resource, register
 from pyk8s.api.schema import INT32, MICROTIME, STRING, F, define, validator
@@ -53,8 +54,6 @@ register(
 
 @validator(COORDINATION + "LeaseSpec")
 def validate_lease_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     duration = spec.get("leaseDurationSeconds")
     if duration is not None and duration <= 0:

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from pyk8s.api import names, validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import VERBS_NO_DELETECOLLECTION, Resource, Subresource, register
 from pyk8s.api.schema import (
@@ -275,7 +276,6 @@ def default_namespace(namespace: dict) -> None:
 
 def is_config_map_key(key: str) -> list[str]:
     """Kubernetes' IsConfigMapKey: what may name an entry of a ConfigMap or Secret."""
-    from pyk8s.api import names
 
     errors = []
     if len(key) > names.DNS1123_SUBDOMAIN_MAX:
@@ -301,8 +301,6 @@ def _decoded_length(value: str) -> int:
 
 
 def _key_causes(field_name: str, keys: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     return [
         validation.invalid(f"{field_name}[{key}]", key, message)
         for key in keys
@@ -312,8 +310,6 @@ def _key_causes(field_name: str, keys: dict) -> list[Cause]:
 
 @validator(CORE + "ConfigMap")
 def validate_config_map(config_map: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     data = config_map.get("data") or {}
     binary = config_map.get("binaryData") or {}
     causes = _key_causes("data", data) + _key_causes("binaryData", binary)
@@ -336,7 +332,6 @@ def validate_config_map(config_map: dict, path: str) -> list[Cause]:
 
 def _secret_type_causes(secret: dict) -> list[Cause]:
     """The keys each well-known secret type must carry."""
-    from pyk8s.api import validation
 
     data = secret.get("data") or {}
     secret_type = secret.get("type", "")
@@ -365,8 +360,6 @@ def _secret_type_causes(secret: dict) -> list[Cause]:
 
 @validator(CORE + "Secret")
 def validate_secret(secret: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     data = secret.get("data") or {}
     causes = _key_causes("data", data)
     if sum(_decoded_length(v) for v in data.values()) > MAX_SECRET_SIZE:
@@ -376,7 +369,6 @@ def validate_secret(secret: dict, path: str) -> list[Cause]:
 
 def _immutable_data_causes(new: dict, old: dict, fields: tuple[str, ...]) -> list[Cause]:
     """Once `immutable` is true it stays true, and the payload fields stay as they were."""
-    from pyk8s.api import validation
 
     if not old.get("immutable"):
         return []
@@ -397,8 +389,6 @@ def validate_config_map_update(new: dict, old: dict) -> list[Cause]:
 
 @update_validator(CORE + "Secret")
 def validate_secret_update(new: dict, old: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     if new.get("type", "") != old.get("type", ""):
         causes.append(validation.invalid("type", new.get("type", ""), "field is immutable"))
@@ -407,8 +397,6 @@ def validate_secret_update(new: dict, old: dict) -> list[Cause]:
 
 @validator(CORE + "NamespaceSpec")
 def validate_namespace_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     # Kubernetes reports these at spec.finalizers, without the index.
     where = f"{path}.finalizers" if path else "finalizers"
     causes = []

@@ -9,6 +9,7 @@ event (no eventTime) must live in its object's namespace; a new-style one must a
 reporting controller and instance, an action and a reason, within length limits.
 """
 
+from pyk8s.api import names, validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import Resource, register
 from pyk8s.api.schema import INT32, MICROTIME, STRING, TIME, F, define, validator
@@ -84,7 +85,6 @@ def report_causes(event: dict, controller_field: str) -> list[Cause]:
     reportingComponent in core/v1, reportingController in events.k8s.io/v1. The other paths
     are core/v1's names in both versions, as Kubernetes reports them.
     """
-    from pyk8s.api import names, validation
 
     controller = event.get(controller_field) or ""
     causes = [] if controller else [validation.required(controller_field)]
@@ -110,7 +110,6 @@ def report_causes(event: dict, controller_field: str) -> list[Cause]:
 
 def namespace_causes(event_namespace: str, object_namespace: str, new_style: bool) -> list[Cause]:
     """An event lives in the namespace of its object (cluster objects: default, kube-system)."""
-    from pyk8s.api import names, validation
 
     if new_style:
         allowed = {object_namespace} if object_namespace else {"default", "kube-system"}

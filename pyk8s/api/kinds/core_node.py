@@ -12,6 +12,7 @@ providerID may be set once but never changed.
 import ipaddress
 import json
 
+from pyk8s.api import names, validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import Resource, Subresource, register
 from pyk8s.api.schema import (
@@ -337,8 +338,6 @@ def _duplicate_taint(taint: dict, path: str) -> Cause:
 
 @validator(CORE + "NodeSpec")
 def validate_node_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     causes: list[Cause] = []
     seen: set[tuple[str, str]] = set()
     for index, taint in enumerate(spec.get("taints") or []):
@@ -370,8 +369,6 @@ def _is_cidr(value: str) -> bool:
 
 @update_validator(CORE + "Node")
 def validate_node_update(new: dict, old: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     new_spec, old_spec = new.get("spec") or {}, old.get("spec") or {}
     causes = []
     # The node IPAM controller may assign a range once; after that it is fixed.

@@ -6,6 +6,7 @@ schemas, SetDefaults_LimitRangeItem, and the validation of ValidateLimitRange an
 ValidateResourceQuota (pkg/apis/core, v1.32) that users meet.
 """
 
+from pyk8s.api import validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.quantity import Quantity, QuantityError
 from pyk8s.api.resource import Resource, Subresource, register
@@ -173,8 +174,6 @@ def _quantity(value: object) -> Quantity | None:
 
 @validator(CORE + "LimitRangeSpec")
 def validate_limit_range_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     seen: set[str] = set()
     for index, item in enumerate(spec.get("limits") or []):
@@ -202,8 +201,6 @@ def validate_limit_range_spec(spec: dict, path: str) -> list[Cause]:
 
 @validator(CORE + "ResourceQuotaSpec")
 def validate_quota_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     for resource, value in (spec.get("hard") or {}).items():
         quantity = _quantity(value)

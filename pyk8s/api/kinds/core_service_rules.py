@@ -13,7 +13,9 @@ by the schema; this module adds the rules that span several fields.
 
 import ipaddress
 
+from pyk8s.api import names, validation
 from pyk8s.api.errors import Cause
+from pyk8s.api.kinds.core_service import externally_accessible
 from pyk8s.api.schema import update_validator, validator
 from pyk8s.api.validation import Verbatim
 
@@ -24,20 +26,14 @@ ONLY_LOAD_BALANCER = "may only be used when `type` is 'LoadBalancer'"
 
 
 def dns_label_causes(value: str, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     return [validation.invalid(path, value, m) for m in names.is_dns1123_label(value)]
 
 
 def qualified_name_causes(value: str, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     return [validation.invalid(path, value, m) for m in names.is_qualified_name(value)]
 
 
 def port_num_causes(port: object, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     if port is None:
         return []  # a missing port is reported as required by the schema
     number = port if isinstance(port, int) else 0
@@ -65,8 +61,6 @@ def _go_service_port(port: dict) -> Verbatim:
 
 
 def _port_causes(ports: list[dict], spec: dict) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     causes: list[Cause] = []
     seen_names: set[str] = set()
     seen_ports: set[tuple] = set()
@@ -108,7 +102,6 @@ def _port_causes(ports: list[dict], spec: dict) -> list[Cause]:
 
 def _type_causes(spec: dict) -> list[Cause]:
     """What each service type requires or forbids."""
-    from pyk8s.api import names, validation
 
     kind = spec.get("type")
     causes = []
@@ -141,8 +134,6 @@ def _type_causes(spec: dict) -> list[Cause]:
 
 
 def _affinity_causes(spec: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     path = "spec.sessionAffinityConfig"
     config = spec.get("sessionAffinityConfig")
     if spec.get("sessionAffinity") == "None" and config is not None:
@@ -165,7 +156,6 @@ def _affinity_causes(spec: dict) -> list[Cause]:
 
 def _cluster_ip_causes(spec: dict) -> list[Cause]:
     """clusterIP and clusterIPs agree, hold valid IPs, at most one per family."""
-    from pyk8s.api import names, validation
 
     if spec.get("type") == "ExternalName":
         return []
@@ -217,11 +207,9 @@ def _cluster_ip_causes(spec: dict) -> list[Cause]:
 
 
 def _traffic_policy_causes(spec: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     policy = spec.get("externalTrafficPolicy", "")
-    if not _externally_accessible(spec):
+    if not externally_accessible(spec):
         if policy:
             detail = "may only be set for externally-accessible services"
             causes.append(validation.invalid("spec.externalTrafficPolicy", policy, detail))
@@ -243,16 +231,8 @@ def _traffic_policy_causes(spec: dict) -> list[Cause]:
     return causes
 
 
-def _externally_accessible(spec: dict) -> bool:
-    from pyk8s.api.kinds.core_service import externally_accessible
-
-    return externally_accessible(spec)
-
-
 @validator(CORE + "Service")
 def validate_service(service: dict, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     spec = service.get("spec") or {}
     ports = spec.get("ports") or []
     causes = []
@@ -273,7 +253,6 @@ def validate_service(service: dict, path: str) -> list[Cause]:
 
 def _cluster_ip_update_causes(new: dict, old: dict) -> list[Cause]:
     """Cluster IPs may gain or lose a secondary family, never change the primary."""
-    from pyk8s.api import validation
 
     if "ExternalName" in (new.get("type"), old.get("type")):
         return []
@@ -301,8 +280,6 @@ def _cluster_ip_update_causes(new: dict, old: dict) -> list[Cause]:
 
 @update_validator(CORE + "Service")
 def validate_service_update(new: dict, old: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     new_spec, old_spec = new.get("spec") or {}, old.get("spec") or {}
     causes = _cluster_ip_update_causes(new_spec, old_spec)
     both_load_balancers = new_spec.get("type") == old_spec.get("type") == "LoadBalancer"
@@ -327,7 +304,6 @@ def validate_service_update(new: dict, old: dict) -> list[Cause]:
 
 def endpoint_ip_causes(ip: str, path: str) -> list[Cause]:
     """Addresses that make no sense as a service backend (Kubernetes' ValidateEndpointIP)."""
-    from pyk8s.api import validation
 
     try:
         address = ipaddress.ip_address(ip)
@@ -355,8 +331,6 @@ def _is_link_local_multicast(address: ipaddress.IPv4Address | ipaddress.IPv6Addr
 
 
 def endpoint_address_causes(address: dict, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     ip = address.get("ip", "")
     causes = [validation.invalid(f"{path}.ip", ip, m) for m in names.is_valid_ip(ip)]
     if address.get("hostname"):
@@ -372,8 +346,6 @@ def endpoint_address_causes(address: dict, path: str) -> list[Cause]:
 
 @validator(CORE + "EndpointSubset")
 def validate_endpoint_subset(subset: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     causes = []
     if not subset.get("addresses") and not subset.get("notReadyAddresses"):
         detail = "must specify `addresses` or `notReadyAddresses`"

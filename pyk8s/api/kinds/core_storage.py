@@ -13,7 +13,9 @@ spec is frozen once created except for a bound claim's requested size and the vo
 controller sets when it binds.
 """
 
+from pyk8s.api import validation
 from pyk8s.api.errors import Cause
+from pyk8s.api.quantity import Quantity, QuantityError
 from pyk8s.api.resource import Resource, Subresource, register
 from pyk8s.api.schema import (
     BOOL,
@@ -416,8 +418,6 @@ def default_claim_phase(claim: dict) -> None:
 
 
 def access_mode_causes(modes: list[str], path: str, detail: str = "") -> list[Cause]:
-    from pyk8s.api import validation
-
     if not modes:
         return [validation.required(path, detail)]
     causes = [
@@ -432,9 +432,6 @@ def access_mode_causes(modes: list[str], path: str, detail: str = "") -> list[Ca
 
 
 def positive_quantity_causes(value: object, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-    from pyk8s.api.quantity import Quantity, QuantityError
-
     try:
         quantity = Quantity.parse(value)  # type: ignore[arg-type]
     except (QuantityError, ValueError, TypeError):

@@ -7,12 +7,14 @@ pkg/apis/core/validation (v1.32). The checks of the individual sources shared wi
 
 import copy
 
+from pyk8s.api import validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.kinds.core_storage import (
     PV_SOURCES,
     access_mode_causes,
     positive_quantity_causes,
 )
+from pyk8s.api.quantity import Quantity, QuantityError
 from pyk8s.api.schema import update_validator, validator
 
 CORE = "io.k8s.api.core.v1."
@@ -21,7 +23,6 @@ SOURCE_NAMES = tuple(name for name, _, _, _ in PV_SOURCES)
 
 def _source_causes(spec: dict) -> list[Cause]:
     """A volume has exactly one source; local volumes also need node affinity."""
-    from pyk8s.api import validation
 
     present = [name for name in SOURCE_NAMES if spec.get(name) is not None]
     if not present:
@@ -40,8 +41,6 @@ def _source_causes(spec: dict) -> list[Cause]:
 
 @validator(CORE + "PersistentVolume")
 def validate_persistent_volume(volume: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     spec = volume.get("spec") or {}
     causes = access_mode_causes(spec.get("accessModes") or [], "spec.accessModes")
     capacity = spec.get("capacity") or {}
@@ -56,8 +55,6 @@ def validate_persistent_volume(volume: dict, path: str) -> list[Cause]:
 
 @update_validator(CORE + "PersistentVolume")
 def validate_persistent_volume_update(new: dict, old: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     new_spec, old_spec = new.get("spec") or {}, old.get("spec") or {}
     causes = []
     if any(new_spec.get(name) != old_spec.get(name) for name in SOURCE_NAMES):
@@ -70,8 +67,6 @@ def validate_persistent_volume_update(new: dict, old: dict) -> list[Cause]:
 
 @validator(CORE + "PersistentVolumeClaimSpec")
 def validate_claim_spec(spec: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     where = validation.child(path, "accessModes")
     detail = "at least 1 access mode is required"
     causes = access_mode_causes(spec.get("accessModes") or [], where, detail)
@@ -91,8 +86,6 @@ def _storage_request(claim: dict) -> object:
 @update_validator(CORE + "PersistentVolumeClaim")
 def validate_claim_update(new: dict, old: dict) -> list[Cause]:
     """A claim's spec is frozen, except what binding and resizing legitimately change."""
-    from pyk8s.api import validation
-    from pyk8s.api.quantity import Quantity, QuantityError
 
     new_spec = copy.deepcopy(new.get("spec") or {})
     old_spec = copy.deepcopy(old.get("spec") or {})

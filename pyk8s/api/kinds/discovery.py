@@ -10,6 +10,7 @@ name; addresses must match the slice's type; the address type never changes.
 
 import ipaddress
 
+from pyk8s.api import names, validation
 from pyk8s.api.errors import Cause
 from pyk8s.api.resource import Resource, register
 from pyk8s.api.schema import (
@@ -144,8 +145,6 @@ register(
 
 
 def _address_causes(address: str, address_type: str, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     if address_type in ("IPv4", "IPv6"):
         version = 4 if address_type == "IPv4" else 6
         try:
@@ -165,8 +164,6 @@ def _address_causes(address: str, address_type: str, path: str) -> list[Cause]:
 
 
 def _endpoint_causes(endpoint: dict, address_type: str, path: str) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     addresses = endpoint.get("addresses") or []
     where = f"{path}.addresses"
     causes = []
@@ -189,8 +186,6 @@ def _endpoint_causes(endpoint: dict, address_type: str, path: str) -> list[Cause
 
 
 def _port_causes(ports: list[dict]) -> list[Cause]:
-    from pyk8s.api import names, validation
-
     causes = []
     if len(ports) > MAX_PORTS:
         causes.append(validation.too_many("ports", len(ports), MAX_PORTS))
@@ -223,8 +218,6 @@ def _port_causes(ports: list[dict]) -> list[Cause]:
 
 @validator(DISCOVERY + "EndpointSlice")
 def validate_endpoint_slice(slice_: dict, path: str) -> list[Cause]:
-    from pyk8s.api import validation
-
     address_type = slice_.get("addressType", "")
     endpoints = slice_.get("endpoints") or []
     causes = []
@@ -237,8 +230,6 @@ def validate_endpoint_slice(slice_: dict, path: str) -> list[Cause]:
 
 @update_validator(DISCOVERY + "EndpointSlice")
 def validate_endpoint_slice_update(new: dict, old: dict) -> list[Cause]:
-    from pyk8s.api import validation
-
     if new.get("addressType") != old.get("addressType"):
         return [validation.immutable("addressType", new.get("addressType"))]
     return []

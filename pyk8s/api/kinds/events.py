@@ -10,7 +10,9 @@ or Warning, the deprecated fields unset, events immutable once written). Error p
 core/v1 names, as Kubernetes reports them.
 """
 
+from pyk8s.api import validation
 from pyk8s.api.errors import Cause
+from pyk8s.api.kinds.core_event import namespace_causes, report_causes
 from pyk8s.api.resource import Resource, register
 from pyk8s.api.schema import INT32, MICROTIME, STRING, TIME, F, define, update_validator, validator
 
@@ -90,7 +92,6 @@ def from_core_event(event: dict) -> dict:
 
 def _strict_causes(event: dict) -> list[Cause]:
     """What only events.k8s.io requires: a known type, a real series, no deprecated fields."""
-    from pyk8s.api import validation
 
     causes = []
     event_type = event.get("type", "")
@@ -110,8 +111,6 @@ def _strict_causes(event: dict) -> list[Cause]:
 
 @validator(EVENTS + "Event")
 def validate_event(event: dict, path: str) -> list[Cause]:
-    from pyk8s.api.kinds.core_event import namespace_causes, report_causes
-
     namespace = (event.get("metadata") or {}).get("namespace", "")
     regarding = (event.get("regarding") or {}).get("namespace", "")
     causes = namespace_causes(namespace, regarding, new_style=bool(event.get("eventTime")))
@@ -123,7 +122,6 @@ def validate_event(event: dict, path: str) -> list[Cause]:
 @update_validator(EVENTS + "Event")
 def validate_event_update(new: dict, old: dict) -> list[Cause]:
     """Events are records: only the series (and metadata) may change after creation."""
-    from pyk8s.api import validation
 
     fixed = (
         "regarding",

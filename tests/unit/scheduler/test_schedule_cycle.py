@@ -1,5 +1,7 @@
 """Whole scheduling cycles: assume, bind, retry, and the profile by schedulerName."""
 
+import asyncio
+
 from pyk8s.scheduler.config import Profile, SchedulerConfiguration
 from pyk8s.scheduler.scheduler import feasible_nodes_to_find
 
@@ -36,6 +38,47 @@ async def test_failed_bind_releases_the_node_and_retries_after_backoff():
     assert recorder.failures["default/p"][0] == "SchedulerError"
     assert scheduler.cache.placed == {}
     recorder.refuse_binds = False
+    clock.advance(1)
+    await schedule_all(scheduler)
+    assert recorder.bound == {"default/p": "n"}
+
+
+async def test_a_plugin_that_raises_fails_the_pod_and_the_loop_goes_on():
+    scheduler, recorder, _ = make_scheduler(
+        [make_node("n", cpu="1")], [make_pod("bad", cpu="1"), make_pod("good", cpu="1")]
+    )
+    framework = scheduler.frameworks["default-scheduler"]
+    real_filter = framework.run_filter
+
+    def filter_that_breaks_on_bad(state, pod, rows):
+        if pod.name == "bad":
+            raise ValueError("plugin bug")
+        return real_filter(state, pod, rows)
+
+    framework.run_filter = filter_that_breaks_on_bad
+    loop = asyncio.create_task(scheduler.run())
+    for _ in range(50):
+        await asyncio.sleep(0)
+    scheduler.queue.close()
+    await asyncio.wait_for(loop, 5)
+    await scheduler.wait_for_bindings()
+    assert recorder.failures["default/bad"][:2] == ("SchedulerError", "plugin bug")
+    assert recorder.bound == {"default/good": "n"}
+
+
+async def test_a_pre_bind_that_raises_releases_the_node_and_retries():
+    scheduler, recorder, clock = make_scheduler([make_node("n", cpu="1")], [make_pod("p", cpu="1")])
+    framework = scheduler.frameworks["default-scheduler"]
+    real_pre_bind = framework.run_pre_bind
+
+    async def pre_bind_that_breaks_once(state, pod, node):
+        framework.run_pre_bind = real_pre_bind
+        raise ValueError("volume plugin bug")
+
+    framework.run_pre_bind = pre_bind_that_breaks_once
+    await schedule_all(scheduler)
+    assert recorder.failures["default/p"][:2] == ("SchedulerError", "volume plugin bug")
+    assert scheduler.cache.placed == {}
     clock.advance(1)
     await schedule_all(scheduler)
     assert recorder.bound == {"default/p": "n"}
