@@ -58,6 +58,16 @@ class APIServerConfig:
     authorization_mode: str = "AlwaysAllow"
     verbosity: int = 0
 
+    @property
+    def certificates_dir(self) -> str:
+        """Where generated keys and certificates go: --cert-dir, else beside the embedded
+        store, else kube-apiserver's default /var/run/kubernetes (never the working dir)."""
+        if self.cert_dir:
+            return self.cert_dir
+        if self.data_dir:
+            return f"{self.data_dir}/certs"
+        return "/var/run/kubernetes"
+
     def check(self) -> None:
         """Refuse settings kube-apiserver would refuse, with a message saying why."""
         if not self.data_dir and not self.etcd_servers:

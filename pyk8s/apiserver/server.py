@@ -184,7 +184,7 @@ class APIServer:
         if not cert or not key:
             from pyk8s.pki.selfsigned import ensure_serving_cert
 
-            cert_dir = config.cert_dir or f"{config.data_dir or '.'}/certs"
+            cert_dir = config.certificates_dir
             cert, key = ensure_serving_cert(cert_dir, config.service_cluster_ip_range)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)

@@ -108,7 +108,7 @@ def load_authority(config: APIServerConfig) -> TokenAuthority:
     signing_file = config.service_account_signing_key_file
     key_files = list(config.service_account_key_files)
     if not signing_file and not key_files:
-        directory = config.cert_dir or os.path.join(config.data_dir or ".", "certs")
+        directory = config.certificates_dir
         signing_file = ensure_generated_key(directory)
     signing_key = jwt.load_signing_key(signing_file) if signing_file else None
     public_keys: list[jwt.PublicKey] = []
