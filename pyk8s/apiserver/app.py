@@ -13,7 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from pyk8s.api.errors import InternalError, MethodNotAllowed, NotFound, StatusError
+from pyk8s.api.errors import (
+    InternalError,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
+    StatusError,
+)
 from pyk8s.apiserver import discovery, negotiation
 from pyk8s.apiserver.authn import USER_KEY, Authenticator
 from pyk8s.apiserver.handlers import serve_resource
@@ -94,6 +100,8 @@ def non_resource(
         return web.Response(text="ok", content_type="text/plain")
     if path.startswith("/openapi/v3"):
         return _openapi(path)
+    if path == "/openapi/v2":
+        return _openapi_v2(request)
     if info.api_prefix:
         document = _discovery(request, info, server_address)
         if document is not None:
@@ -126,6 +134,20 @@ def _discovery(
     else:
         document = discovery.api_resource_list(info.group, info.version)
     return json_response(document) if document is not None else None
+
+
+def _openapi_v2(request: web.Request) -> web.StreamResponse:
+    """Swagger 2.0, in protobuf for kubectl (or JSON), with an ETag so clients can cache it."""
+    from pyk8s.api.openapi_v2 import openapi_v2_etag, openapi_v2_response
+
+    chosen = openapi_v2_response(request.headers.get("Accept", ""))
+    if chosen is None:
+        raise NotAcceptable("only application/json and the OpenAPI v2 protobuf are served")
+    headers = {"ETag": openapi_v2_etag(), "Vary": "Accept"}
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        return web.Response(status=304, headers=headers)
+    body, content_type = chosen
+    return web.Response(body=body, headers={**headers, "Content-Type": content_type})
 
 
 def _openapi(path: str) -> web.StreamResponse:

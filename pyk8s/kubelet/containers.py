@@ -5,8 +5,10 @@
 
 - the image, by `imagePullPolicy`: Always pulls; IfNotPresent pulls when absent; Never
   refuses (ErrImageNeverPull). Events Pulling / Pulled ("already present on machine" when
-  no pull was needed) / Failed. A failed pull leaves the container waiting in ErrImagePull,
-  and the next tries wait in ImagePullBackOff (10 s doubling to 5 min, per image);
+  no pull was needed) / Failed. A failed pull, whatever the cause, leaves the container
+  waiting in ErrImagePull, and the tries until its back-off ends wait in ImagePullBackOff
+  (event BackOff; 10 s doubling to 5 min, per pod and image). Each of these waits also
+  records Failed "Error: <reason>", as the kubelet does;
 - the environment (envvars.py) and the volume mounts (volumes/); a missing ConfigMap or
   Secret leaves it waiting in CreateContainerConfigError;
 - create (event Created), start (event Started), then the postStart hook: a failing hook
@@ -68,7 +70,8 @@ class ContainerStarter:
     ) -> None:
         self.runtime, self.lookup, self.services = runtime, lookup, services
         self.record, self.volumes, self.clock = record, volumes, clock
-        self._pull_backoff: dict[str, tuple[float, float]] = {}  # image -> (delay, until)
+        # (pod uid, image) -> (back-off delay, when the last pull failed)
+        self._pull_backoff: dict[tuple[str, str], tuple[float, float]] = {}
         self._volume_paths: dict[str, dict[str, str]] = {}
 
     # -- volumes ---------------------------------------------------------------------------
@@ -82,11 +85,14 @@ class ContainerStarter:
 
     async def teardown(self, uid: str) -> None:
         self._volume_paths.pop(uid, None)
+        for key in [key for key in self._pull_backoff if key[0] == uid]:
+            del self._pull_backoff[key]
         if self.volumes is not None:
             await self.volumes.teardown(uid)
 
     # -- images ----------------------------------------------------------------------------
     async def ensure_image(self, pod: Mapping[str, Any], spec: Mapping[str, Any]) -> None:
+        """Have the container's image, as `imagePullPolicy` says, or raise StartFailed."""
         image = spec["image"]
         policy = spec.get("imagePullPolicy") or "IfNotPresent"
         present = await self.runtime.image_status(image) is not None
@@ -99,27 +105,41 @@ class ContainerStarter:
                 pod, "Normal", "Pulled", f'Container image "{image}" already present on machine'
             )
             return
-        delay, until = self._pull_backoff.get(image, (0.0, 0.0))
-        if self.clock() < until:
-            self.record(pod, "Normal", "BackOff", f'Back-off pulling image "{image}"')
-            raise StartFailed(
-                "ImagePullBackOff", f'Back-off pulling image "{image}"', until - self.clock()
-            )
+        # Back-off is per pod and image, as Kubernetes keys it: one pod's failures never
+        # hold back another pod that asks for the same image.
+        key = (pod["metadata"]["uid"], image)
+        delay, failed_at = self._pull_backoff.get(key, (0.0, 0.0))
+        now = self.clock()
+        if now - failed_at < delay:
+            message = f'Back-off pulling image "{image}"'
+            self.record(pod, "Normal", "BackOff", message)
+            raise StartFailed("ImagePullBackOff", message, failed_at + delay - now)
+        await self._pull(pod, image, key, delay, failed_at)
+
+    async def _pull(
+        self, pod: Mapping[str, Any], image: str, key: tuple[str, str], delay: float, last: float
+    ) -> None:
         self.record(pod, "Normal", "Pulling", f'Pulling image "{image}"')
         began = self.clock()
         try:
             info = await self.runtime.pull_image(image)
-        except ContainerRuntimeError as err:
-            delay = PULL_BACKOFF_INITIAL if not delay else min(delay * 2, PULL_BACKOFF_MAX)
-            self._pull_backoff[image] = (delay, self.clock() + delay)
+        except Exception as err:
+            # Whatever broke the pull (a missing tag, a refused connection, a bad blob), the
+            # pod waits in ErrImagePull with the reason: a pull never fails the whole sync.
+            logger.warning("pulling %s failed: %s", image, err)
+            now = self.clock()
+            # The delay doubles on each failure, and starts over at 10 s when the last
+            # failure is older than twice the longest back-off (an old story by then).
+            expired = not delay or now - last > 2 * PULL_BACKOFF_MAX
+            delay = PULL_BACKOFF_INITIAL if expired else min(delay * 2, PULL_BACKOFF_MAX)
+            self._pull_backoff[key] = (delay, now)
             self.record(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
-            self.record(pod, "Warning", "Failed", "Error: ErrImagePull")
             raise StartFailed("ErrImagePull", str(err), delay) from None
-        self._pull_backoff.pop(image, None)
-        took = self.clock() - began
+        self._pull_backoff.pop(key, None)
+        took = go_duration(self.clock() - began)
         self.record(
             pod, "Normal", "Pulled",
-            f'Successfully pulled image "{image}" in {took:.3f}s ({took:.3f}s including waiting). '
+            f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
             f"Image size: {info.size} bytes.",
         )  # fmt: skip
 
@@ -127,7 +147,11 @@ class ContainerStarter:
     async def start(
         self, pod: Mapping[str, Any], sandbox: Sandbox, spec: Mapping[str, Any], attempt: int
     ) -> str:
-        await self.ensure_image(pod, spec)
+        try:
+            await self.ensure_image(pod, spec)
+        except StartFailed as err:
+            self.record(pod, "Warning", "Failed", f"Error: {err.reason}")
+            raise
         try:
             env = await resolve_env(pod, spec, self.lookup, self.services())
             paths = self._volume_paths.get(pod["metadata"]["uid"], {})
@@ -186,6 +210,20 @@ class ContainerStarter:
         )
         if not passed:
             raise StartFailed("HookFailed", message)
+
+
+def go_duration(seconds: float) -> str:
+    """`seconds` as Go prints a time.Duration truncated to milliseconds: 0s, 12ms, 1.5s, 1m0s."""
+    millis = int(seconds * 1000)
+    if millis < 1000:
+        return f"{millis}ms" if millis else "0s"
+    hours, millis = divmod(millis, 3_600_000)
+    minutes, millis = divmod(millis, 60_000)
+    whole, fraction = divmod(millis, 1000)
+    text = f"{whole}.{fraction:03d}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{hours}h{minutes}m{text}"
+    return f"{minutes}m{text}" if minutes else text
 
 
 def data_lookup(get: Callable[[str, str, str], Awaitable[dict | None]]) -> ObjectLookup:
