@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from pyk8s.api.errors import BadRequest
+from pyk8s.api.errors import BadRequest, Cause, Invalid
 
 FIELD_VALIDATION = ("Ignore", "Warn", "Strict")
 
@@ -44,16 +44,48 @@ class ListOptions:
         )
         if options.limit < 0:
             raise BadRequest("limit must not be negative")
+        watching = query.get("watch", "").lower() in ("true", "1")
+        _check_streaming_list(query, watching)
         match = options.resource_version_match
         if match and match not in ("Exact", "NotOlderThan"):
             raise BadRequest(f'resourceVersionMatch: Unsupported value: "{match}"')
+        if match and watching:
+            raise _forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+            )
         if match and not options.resource_version:
-            raise BadRequest("resourceVersionMatch is forbidden unless resourceVersion is provided")
+            raise _forbidden(
+                "resourceVersionMatch",
+                "resourceVersionMatch is forbidden unless resourceVersion is provided",
+            )
         if options.continue_token and options.resource_version not in ("", "0"):
             raise BadRequest("specifying resource version is not allowed when using continue")
         if options.resource_version not in ("", "0"):
             parse_resource_version(options.resource_version)
         return options
+
+
+def _forbidden(field: str, detail: str) -> Invalid:
+    """kube-apiserver validates the query as a ListOptions object: a 422 naming the field."""
+    return Invalid(
+        f'ListOptions.meta.k8s.io "" is invalid: {field}: Forbidden: {detail}',
+        details={"name": "", "group": "meta.k8s.io", "kind": "ListOptions"},
+        causes=[Cause("FieldValueForbidden", f"Forbidden: {detail}", field)],
+    )
+
+
+def _check_streaming_list(query: Mapping[str, str], watching: bool) -> None:
+    """`sendInitialEvents` (the streaming list) is refused as kube-apiserver 1.32 refuses it
+    with the WatchList feature gate off; clients then fall back to list-then-watch."""
+    if "sendInitialEvents" not in query:
+        return
+    if watching:
+        raise _forbidden(
+            "sendInitialEvents",
+            "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+        )
+    raise _forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list")
 
 
 @dataclass(slots=True)

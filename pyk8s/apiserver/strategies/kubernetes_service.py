@@ -95,10 +95,15 @@ async def _ensure_endpoints(registry: Any, address: str | None, secure_port: int
     endpoints = registry.find("", "endpoints")
     if endpoints is None:
         return
-    if not address or ipaddress.ip_address(address).is_loopback:
+    if not address:
+        # Pods could not reach a loopback address: without --advertise-address there is
+        # nothing to publish (logged at info: serving on 127.0.0.1 alone is a normal setup).
+        logger.info("no --advertise-address: Endpoints default/kubernetes not published")
+        return
+    if ipaddress.ip_address(address).is_loopback:
         logger.warning(
-            "not publishing Endpoints default/kubernetes: the advertise address %r is not "
-            "routable (set --advertise-address)",
+            "not publishing Endpoints default/kubernetes: --advertise-address %s is a "
+            "loopback address, which pods cannot reach",
             address,
         )
         return
