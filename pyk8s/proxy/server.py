@@ -97,6 +97,8 @@ class ProxyServer:
         self.nodes = Informer(
             client.resource("", "v1", "nodes"), field_selector=f"metadata.name={options.node_name}"
         )
+        self._informers = (self.services, self.slices, self.nodes)
+        self._first_sync: asyncio.Task[None] | None = None
         self.recorder = EventRecorder(client, "kube-proxy", options.node_name)
         self.proxier = Proxier(
             self._snapshot,
@@ -106,7 +108,7 @@ class ProxyServer:
             sync_period=options.sync_period,
             on_error=self._sync_failed,
         )
-        for informer in (self.services, self.slices, self.nodes):
+        for informer in self._informers:
             informer.add_handler(
                 on_add=lambda _: self.proxier.request_sync(),
                 on_update=lambda old, new: self._changed(old, new),
@@ -119,8 +121,7 @@ class ProxyServer:
             self.proxier.request_sync()
 
     def _snapshot(self) -> ProxyState | None:
-        informers = (self.services, self.slices, self.nodes)
-        if self.node_addresses is None or not all(i.has_synced() for i in informers):
+        if self.node_addresses is None or not all(i.has_synced() for i in self._informers):
             return None
         node = self.nodes.cache.get_by_name(None, self.options.node_name)
         return ProxyState(
@@ -146,11 +147,23 @@ class ProxyServer:
             self.node_addresses = await local_ipv4_addresses()
         self.recorder.start()
         self.recorder.event(self._node_reference(), "Normal", "Starting", "Starting kube-proxy.")
-        for informer in (self.services, self.slices, self.nodes):
+        for informer in self._informers:
             informer.start()
+        self._first_sync = asyncio.create_task(self._sync_once_listed())
+
+    async def _sync_once_listed(self) -> None:
+        # An informer whose list comes back empty (no Node object for us, no Services yet)
+        # calls no handler, so the last informer to list may request no sync at all: without
+        # this, a restarted proxy could wait a whole --iptables-sync-period for its first one.
+        await asyncio.gather(*(informer.wait_synced() for informer in self._informers))
+        self.proxier.request_sync()
 
     async def stop(self) -> None:
-        for informer in (self.services, self.slices, self.nodes):
+        if self._first_sync is not None:
+            self._first_sync.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._first_sync
+        for informer in self._informers:
             await informer.stop()
         await self.recorder.stop()
 
