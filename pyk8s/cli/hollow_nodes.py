@@ -6,7 +6,6 @@ import argparse
 import logging
 
 from pyk8s.client.config import build_config
-from pyk8s.client.rest import Client
 from pyk8s.kubelet.hollow_nodes import run_hollow_nodes
 
 
@@ -29,15 +28,9 @@ async def run(args: argparse.Namespace) -> int:
         level=logging.DEBUG if args.v >= 4 else logging.INFO if args.v >= 1 else logging.WARNING,
         format="hollow-nodes %(levelname)s %(message)s",
     )
-    config = build_config(args.kubeconfig, args.master)
-    # N nodes share one client: give it N nodes' worth of the default rate limit.
-    config = config.with_rate_limits(
-        qps=max(50.0, 5.0 * args.count), burst=max(100, 10 * args.count)
-    )
-    async with Client(config) as client:
-        await run_hollow_nodes(
-            client, args.count, prefix=args.name_prefix, root_dir=args.root_dir,
-            startup_delay=args.startup_delay, max_pods=args.max_pods,
-            status_period=args.node_status_update_frequency,
-        )  # fmt: skip
+    await run_hollow_nodes(
+        build_config(args.kubeconfig, args.master), args.count, prefix=args.name_prefix,
+        root_dir=args.root_dir, startup_delay=args.startup_delay, max_pods=args.max_pods,
+        status_period=args.node_status_update_frequency,
+    )  # fmt: skip
     return 0
