@@ -157,11 +157,11 @@ def _walk_struct(obj: dict, struct: Struct, path: str, generic: list, hooked: li
     for name, info in fields_of(struct).items():
         field = info.field
         value = obj.get(name)
-        where = f"{path}.{name}" if path else name
         if value is None:
             if field.required:
-                generic.append(required(where))
-            continue
+                generic.append(required(f"{path}.{name}" if path else name))
+            continue  # most fields are absent: their path is never built
+        where = f"{path}.{name}" if path else name
         if field.enum and isinstance(value, str) and value and value not in field.enum:
             generic.append(not_supported(where, value, field.enum))
         if not isinstance(info.type, Scalar):

@@ -52,6 +52,8 @@ class APIServerConfig:
     # Endpoints of default/kubernetes. A loopback address is not published.
     advertise_address: str | None = None
     service_cluster_ip_range: str = "10.0.0.0/24"
+    # Events each resource's watch cache keeps for resuming watchers (0: the default).
+    default_watch_cache_size: int = 0
     service_node_port_range: str = "30000-32767"
     enable_admission_plugins: list[str] = field(default_factory=list)
     disable_admission_plugins: list[str] = field(default_factory=list)

@@ -67,7 +67,9 @@ class APIServer:
         admission = AdmissionChain.build(
             config.enable_admission_plugins, config.disable_admission_plugins
         )
-        self.registry = Registry(self.store, admission)
+        self.registry = Registry(
+            self.store, admission, watch_cache_size=config.default_watch_cache_size or None
+        )
         await self._configure_strategies(self.store)
         await self.registry.start()
         await ensure_system_namespaces(self.registry)

@@ -8,10 +8,11 @@ Guarantees:
 - A watcher started at revision N receives every matching event with revision > N exactly
   once and in order, first from the window, then live. N older than the window is refused
   with 410 Gone ("too old resource version"), as kube-apiserver does; the client re-lists.
-- Events are serialised once (`WatchEvent.object_json`) however many watchers get them.
+- Events are serialised once (`WatchEvent.line`, the whole stream line) however many
+  watchers get them, and handed to each watcher's sink right in the fan-out loop.
 - Selectors are applied per watcher to both the new and the previous object, so an object
   that starts matching arrives as ADDED and one that stops matching as DELETED.
-- A slow watcher never stalls the others: its queue is bounded, and when it overflows that
+- A slow watcher never stalls the others: its buffer is bounded, and when it overflows that
   watcher alone is closed (the client then resumes from the last revision it saw).
 - Objects in the cache are shared: callers must not mutate what they get from it.
 """
@@ -34,8 +35,11 @@ from pyk8s.storage.interface import CompactedError, Event, EventType, Store, Wat
 logger = logging.getLogger("pyk8s.apiserver.watchcache")
 
 Matcher = Callable[[dict[str, Any]], bool]
-DEFAULT_WINDOW = 1000
-WATCHER_QUEUE = 1000
+# Events kept per resource for watchers that resume. kube-apiserver sizes its cache to hold
+# about 75 s of history; a fixed count must be large enough for a burst (a Deployment of
+# thousands of pods) not to cut every watcher off. --default-watch-cache-size sets it.
+DEFAULT_WINDOW = 10_000
+WATCHER_QUEUE = 1000  # events buffered per watcher before it is cut off
 
 
 def decode_stored(value: bytes, revision: int) -> dict[str, Any]:
@@ -53,6 +57,7 @@ class WatchEvent:
     revision: int
     prev_object: dict[str, Any] | None = None
     _json: bytes | None = None
+    _line: bytes | None = None
 
     @property
     def object_json(self) -> bytes:
@@ -60,15 +65,38 @@ class WatchEvent:
             self._json = orjson.dumps(self.object)
         return self._json
 
+    @property
+    def line(self) -> bytes:
+        """The event as one line of a JSON watch stream, built once for every watcher."""
+        if self._line is None:
+            self._line = watch_line(self.type, self.object_json)
+        return self._line
+
+
+def watch_line(kind: str, body: bytes) -> bytes:
+    """`{"type":KIND,"object":BODY}` and a newline: one event of a JSON watch stream."""
+    return b'{"type":"' + kind.encode() + b'","object":' + body + b"}\n"
+
+
+# Hands events straight to a client; False when the client cannot keep up (or is gone).
+Sink = Callable[[list["WatchEvent"]], bool]
+
 
 class Watcher:
-    """One API watch: a bounded queue of events that passed its filter."""
+    """One API watch: the events that passed its filter, for one client.
+
+    Events wait in a bounded buffer that the stream takes whole (`take`), or, once the
+    stream has attached a sink (`deliver_to`), go straight to it as they are offered.
+    """
 
     def __init__(self, prefix: str, matcher: Matcher | None, after: int) -> None:
         self.prefix = prefix
         self.matcher = matcher
         self.after = after  # deliver only events with a greater revision
-        self.queue: asyncio.Queue[WatchEvent | None] = asyncio.Queue(WATCHER_QUEUE)
+        self._pending: deque[WatchEvent] = deque()
+        self._sink: Sink | None = None
+        # Set while the stream waits; offer(), poke() and close() resolve it.
+        self._wakeup: asyncio.Future[None] | None = None
         self.closed = False
 
     def offer(self, event: WatchEvent) -> None:
@@ -77,10 +105,39 @@ class Watcher:
         delivered = self._filter(event)
         if delivered is None:
             return
-        try:
-            self.queue.put_nowait(delivered)
-        except asyncio.QueueFull:
+        if self._sink is not None:
+            self._send([delivered])
+            return
+        if len(self._pending) >= WATCHER_QUEUE:
+            # The client gets what is buffered, then the end of the stream; it resumes from
+            # the last revision it received, so this event is sent again on its next watch.
             logger.info("closing a watcher on %s that fell behind", self.prefix)
+            self.close()
+            return
+        self._pending.append(delivered)
+        self._wake()
+
+    def deliver_to(self, sink: Sink) -> None:
+        """From now on hand events to `sink` as they come, starting with those buffered.
+
+        With thousands of watchers, waking one task per watcher for every event costs more
+        than the writes themselves; a sink is called right in the cache's fan-out loop.
+        """
+        self._sink = sink
+        if self._pending:
+            events = list(self._pending)
+            self._pending.clear()
+            self._send(events)
+
+    def _send(self, events: list[WatchEvent]) -> None:
+        assert self._sink is not None
+        try:
+            kept_up = self._sink(events)
+        except Exception:  # one broken stream must not stop the fan-out to the others
+            logger.exception("a watch stream on %s failed", self.prefix)
+            kept_up = False
+        if not kept_up:
+            logger.info("closing a watcher on %s that fell behind or left", self.prefix)
             self.close()
 
     def _filter(self, event: WatchEvent) -> WatchEvent | None:
@@ -102,20 +159,32 @@ class Watcher:
         return None
 
     def close(self) -> None:
-        if self.closed:
-            return
+        """No more events; what is buffered is still delivered."""
         self.closed = True
-        if self.queue.full():
-            # Make room for the end marker. The client resumes from the last event it
-            # received, so the dropped event is sent again on its next watch.
-            self.queue.get_nowait()
-        self.queue.put_nowait(None)
+        self._wake()
 
-    async def next(self, timeout: float | None) -> WatchEvent | None:
-        """The next event; None when the watcher was closed. Raises TimeoutError."""
-        if self.closed and self.queue.empty():
-            return None
-        return await asyncio.wait_for(self.queue.get(), timeout)
+    def _wake(self) -> None:
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+
+    def poke(self) -> None:
+        """Wake the stream even though nothing happened, so that it can look at the clock."""
+        self._wake()
+
+    async def take(self) -> list[WatchEvent] | None:
+        """Every buffered event, waiting for the first one. [] when woken by `poke` with
+        nothing to send; None once the watcher is closed and everything was taken."""
+        if not self._pending and not self.closed:
+            self._wakeup = asyncio.get_running_loop().create_future()
+            try:
+                await self._wakeup
+            finally:
+                self._wakeup = None
+        if self._pending:
+            events = list(self._pending)
+            self._pending.clear()
+            return events
+        return None if self.closed else []
 
 
 class WatchCache:

@@ -82,6 +82,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         type=_csv,
         default=["InternalIP", "ExternalIP", "Hostname"],
     )
+    p.add_argument(
+        "--default-watch-cache-size",
+        type=int,
+        default=0,
+        help="events kept per resource for resuming watches (0: 10000)",
+    )
     p.add_argument("--advertise-address", help="the address published in default/kubernetes")
     p.add_argument("--service-cluster-ip-range", default="10.0.0.0/24")
     p.add_argument("--service-node-port-range", default="30000-32767")
@@ -132,6 +138,7 @@ async def run(args: argparse.Namespace) -> int:
         service_account_signing_key_file=args.service_account_signing_key_file,
         api_audiences=args.api_audiences,
         advertise_address=args.advertise_address,
+        default_watch_cache_size=args.default_watch_cache_size,
         kubelet_client_certificate=args.kubelet_client_certificate,
         kubelet_client_key=args.kubelet_client_key,
         kubelet_certificate_authority=args.kubelet_certificate_authority,

@@ -26,10 +26,16 @@ COMMANDS = [
 ]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or with just `only` when that names one.
+
+    Importing a component's CLI module can be costly (the scheduler's pulls in numpy), so
+    running one component registers only that component's subcommand.
+    """
     parser = argparse.ArgumentParser(prog="pyk8s", description=__doc__.splitlines()[0])
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    wanted = [only.replace("-", "_")] if only and only.replace("-", "_") in COMMANDS else COMMANDS
+    for name in wanted:
         try:
             module = importlib.import_module(f"pyk8s.cli.{name}")
         except ModuleNotFoundError as err:
@@ -41,8 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    parser = build_parser(arguments[0] if arguments else None)
+    args = parser.parse_args(arguments)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

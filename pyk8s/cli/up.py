@@ -93,6 +93,8 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
     components = [Component("apiserver", apiserver)]
     # The rest, each with its own identity and flags, in the tutorials' order.
     node_flags = {
+        # Published to every namespace as kube-root-ca.crt, which every pod mounts.
+        "controller_manager": ["--root-ca-file", str(pki.ca_file)],
         "kubelet": [
             "--hostname-override", args.node_name, "--pod-cidr", args.pod_cidr,
             "--root-dir", str(data_dir / "kubelet"), "--log-dir", str(data_dir / "pods"),

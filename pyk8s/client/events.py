@@ -5,10 +5,10 @@ never fails: the event goes into a bounded buffer, and a background task writes 
 buffer is full the event is dropped (and counted), because a controller must not stall
 for the sake of a log record.
 
-Aggregation, as client-go's EventCorrelator: an event with the same involved object, type,
-reason, message and source as one written in the last 10 minutes is not written again;
-instead the existing Event is PATCHed with `count + 1` and a new `lastTimestamp`. If that
-Event has gone (deleted, expired by its TTL), a new one is created. New Events are named
+Aggregation, as client-go's EventCorrelator: an event with the same involved object (and field
+path), type, reason, message and source as one written in the last 10 minutes is not written
+again; instead the existing Event is PATCHed with `count + 1` and a new `lastTimestamp`. If
+that Event has gone (deleted, expired by its TTL), a new one is created. New Events are named
 `<object name>.<unix nanoseconds in hex>` in the object's namespace ("default" for
 cluster-scoped objects), with `source` {component, host} and `reportingComponent` /
 `reportingInstance` set to the same.
@@ -94,9 +94,19 @@ class EventRecorder:
         # carry the same instant (a coarse or fake clock).
         self._last_name_ns = 0
 
-    def event(self, obj: dict[str, Any], event_type: str, reason: str, message: str) -> None:
-        """Record that something happened to `obj`. Returns at once; may drop when flooded."""
-        pending = _Pending(object_reference(obj), event_type, reason, message, self.clock.now())
+    def event(
+        self, obj: dict[str, Any], event_type: str, reason: str, message: str, *,
+        field_path: str = "",
+    ) -> None:  # fmt: skip
+        """Record that something happened to `obj`. Returns at once; may drop when flooded.
+
+        `field_path` points into `obj` when the event is about a part of it, as the kubelet
+        says `spec.containers{web}` of a pod's container; it becomes involvedObject.fieldPath.
+        """
+        involved = object_reference(obj)
+        if field_path:
+            involved["fieldPath"] = field_path
+        pending = _Pending(involved, event_type, reason, message, self.clock.now())
         try:
             self._buffer.put_nowait(pending)
         except asyncio.QueueFull:
@@ -160,6 +170,7 @@ class EventRecorder:
             involved.get("name", ""),
             involved.get("uid", ""),
             involved.get("apiVersion", ""),
+            involved.get("fieldPath", ""),
             pending.event_type,
             pending.reason,
             pending.message,

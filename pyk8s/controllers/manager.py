@@ -21,13 +21,13 @@ import asyncio
 import logging
 import socket
 import ssl
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 
 from aiohttp import web
 
 from pyk8s.client.clock import Clock
+from pyk8s.client.healthz import context_from_files, self_signed_context, serve_healthz
 from pyk8s.client.leaderelection import LeaderElectionConfig, LeaderElector
 from pyk8s.client.rest import Client
 from pyk8s.controllers import load_all
@@ -123,39 +123,16 @@ class ControllerManager:
     # health
 
     async def _serve_healthz(self) -> web.AppRunner:
-        async def healthz(request: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        app = web.Application()
-        app.router.add_get("/healthz", healthz)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        if self.options.secure_port:
-            site = web.TCPSite(
-                runner,
-                self.options.bind_address,
-                self.options.secure_port,
-                ssl_context=self._ssl_context(),
-            )
-            await site.start()
-            logger.info("serving /healthz on https://%s:%d", self.options.bind_address,
-                        self.options.secure_port)  # fmt: skip
+        port = self.options.secure_port
+        runner = await serve_healthz(
+            self.options.bind_address, port, self._ssl_context() if port else None
+        )
+        if port:
+            logger.info("serving /healthz on https://%s:%d", self.options.bind_address, port)
         return runner
 
     def _ssl_context(self) -> ssl.SSLContext:
-        cert, key = self.options.tls_cert_file, self.options.tls_key_file
-        if not cert:
-            from pyk8s.pki.selfsigned import ensure_serving_cert
-
-            if not self.options.cert_dir:
-                # Like kube-controller-manager without --cert-dir: an in-memory pair.
-                with tempfile.TemporaryDirectory(prefix="pyk8s-kcm-") as scratch:
-                    return _server_context(*ensure_serving_cert(scratch))
-            cert, key = ensure_serving_cert(self.options.cert_dir)
-        return _server_context(cert, key)
-
-
-def _server_context(cert: str, key: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    return context
+        if self.options.tls_cert_file:
+            return context_from_files(self.options.tls_cert_file, self.options.tls_key_file)
+        # As kube-controller-manager: kept in --cert-dir when given, else only in memory.
+        return self_signed_context(self.options.cert_dir or None, "kube-controller-manager")

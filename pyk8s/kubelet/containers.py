@@ -24,7 +24,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from pyk8s.kubelet.envvars import (
     ConfigError,
@@ -47,7 +47,17 @@ logger = logging.getLogger("pyk8s.kubelet.containers")
 
 PULL_BACKOFF_INITIAL, PULL_BACKOFF_MAX = 10.0, 300.0
 
-Recorder = Callable[[Mapping[str, Any], str, str, str], None]
+
+class Recorder(Protocol):
+    """Records an Event about `obj`. `field_path` names the part of it the event is about
+    (`spec.containers{web}`): `kubectl describe pod` shows it in the event's From column."""
+
+    def __call__(
+        self, obj: Mapping[str, Any], event_type: str, reason: str, message: str, *,
+        field_path: str = "",
+    ) -> None: ...  # fmt: skip
+
+
 ServicesSource = Callable[[], Iterable[Mapping[str, Any]]]
 
 
@@ -98,12 +108,11 @@ class ContainerStarter:
         present = await self.runtime.image_status(image) is not None
         if policy == "Never" and not present:
             message = f'Container image "{image}" is not present with pull policy of Never'
-            self.record(pod, "Warning", "ErrImageNeverPull", message)
+            self._container_event(pod, spec, "Warning", "ErrImageNeverPull", message)
             raise StartFailed("ErrImageNeverPull", message, 10.0)
         if present and policy != "Always":
-            self.record(
-                pod, "Normal", "Pulled", f'Container image "{image}" already present on machine'
-            )
+            message = f'Container image "{image}" already present on machine'
+            self._container_event(pod, spec, "Normal", "Pulled", message)
             return
         # Back-off is per pod and image, as Kubernetes keys it: one pod's failures never
         # hold back another pod that asks for the same image.
@@ -112,14 +121,20 @@ class ContainerStarter:
         now = self.clock()
         if now - failed_at < delay:
             message = f'Back-off pulling image "{image}"'
-            self.record(pod, "Normal", "BackOff", message)
+            self._container_event(pod, spec, "Normal", "BackOff", message)
             raise StartFailed("ImagePullBackOff", message, failed_at + delay - now)
-        await self._pull(pod, image, key, delay, failed_at)
+        await self._pull(pod, spec, key, delay, failed_at)
 
     async def _pull(
-        self, pod: Mapping[str, Any], image: str, key: tuple[str, str], delay: float, last: float
+        self,
+        pod: Mapping[str, Any],
+        spec: Mapping[str, Any],
+        key: tuple[str, str],
+        delay: float,
+        last: float,
     ) -> None:
-        self.record(pod, "Normal", "Pulling", f'Pulling image "{image}"')
+        image = spec["image"]
+        self._container_event(pod, spec, "Normal", "Pulling", f'Pulling image "{image}"')
         began = self.clock()
         try:
             info = await self.runtime.pull_image(image)
@@ -133,15 +148,24 @@ class ContainerStarter:
             expired = not delay or now - last > 2 * PULL_BACKOFF_MAX
             delay = PULL_BACKOFF_INITIAL if expired else min(delay * 2, PULL_BACKOFF_MAX)
             self._pull_backoff[key] = (delay, now)
-            self.record(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}')
+            self._container_event(
+                pod, spec, "Warning", "Failed", f'Failed to pull image "{image}": {err}'
+            )
             raise StartFailed("ErrImagePull", str(err), delay) from None
         self._pull_backoff.pop(key, None)
         took = go_duration(self.clock() - began)
-        self.record(
-            pod, "Normal", "Pulled",
+        self._container_event(
+            pod, spec, "Normal", "Pulled",
             f'Successfully pulled image "{image}" in {took} ({took} including waiting). '
             f"Image size: {info.size} bytes.",
         )  # fmt: skip
+
+    def _container_event(
+        self, pod: Mapping[str, Any], spec: Mapping[str, Any], event_type: str, reason: str,
+        message: str,
+    ) -> None:  # fmt: skip
+        field_path = container_field_path(pod, spec["name"])
+        self.record(pod, event_type, reason, message, field_path=field_path)
 
     # -- the container ---------------------------------------------------------------------
     async def start(
@@ -150,28 +174,28 @@ class ContainerStarter:
         try:
             await self.ensure_image(pod, spec)
         except StartFailed as err:
-            self.record(pod, "Warning", "Failed", f"Error: {err.reason}")
+            self._container_event(pod, spec, "Warning", "Failed", f"Error: {err.reason}")
             raise
         try:
             env = await resolve_env(pod, spec, self.lookup, self.services())
             paths = self._volume_paths.get(pod["metadata"]["uid"], {})
             mounts = self.volumes.mounts(spec, pod, paths) if self.volumes else []
         except ConfigError as err:
-            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            self._container_event(pod, spec, "Warning", "Failed", f"Error: {err}")
             raise StartFailed("CreateContainerConfigError", str(err)) from None
         config = ContainerConfig(spec, pod, spec["image"], env, mounts, attempt=attempt)
         try:
             container_id = await self.runtime.create_container(sandbox.id, config)
         except ContainerRuntimeError as err:
-            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            self._container_event(pod, spec, "Warning", "Failed", f"Error: {err}")
             raise StartFailed("CreateContainerError", str(err), 10.0) from None
-        self.record(pod, "Normal", "Created", f"Created container: {spec['name']}")
+        self._container_event(pod, spec, "Normal", "Created", f"Created container: {spec['name']}")
         try:
             await self.runtime.start_container(container_id)
         except ContainerRuntimeError as err:
-            self.record(pod, "Warning", "Failed", f"Error: {err}")
+            self._container_event(pod, spec, "Warning", "Failed", f"Error: {err}")
             raise StartFailed("RunContainerError", str(err), 10.0) from None
-        self.record(pod, "Normal", "Started", f"Started container {spec['name']}")
+        self._container_event(pod, spec, "Normal", "Started", f"Started container {spec['name']}")
         await self._post_start(pod, sandbox, spec, container_id)
         return container_id
 
@@ -185,7 +209,7 @@ class ContainerStarter:
         try:
             await self.run_hook(hook, status, pod, sandbox.ip or "")
         except StartFailed as err:
-            self.record(pod, "Warning", "FailedPostStartHook", err.message)
+            self._container_event(pod, spec, "Warning", "FailedPostStartHook", err.message)
             await self.runtime.stop_container(container_id, 0)
 
     async def run_hook(
@@ -210,6 +234,16 @@ class ContainerStarter:
         )
         if not passed:
             raise StartFailed("HookFailed", message)
+
+
+def container_field_path(pod: Mapping[str, Any], name: str) -> str:
+    """Where container `name` sits in its pod, as Kubernetes names it in events:
+    `spec.containers{web}`, `spec.initContainers{setup}`; "" when the pod has no such one."""
+    spec = pod.get("spec") or {}
+    for kind in ("containers", "initContainers", "ephemeralContainers"):
+        if any(container.get("name") == name for container in spec.get(kind) or ()):
+            return f"spec.{kind}{{{name}}}"
+    return ""
 
 
 def go_duration(seconds: float) -> str:

@@ -33,7 +33,7 @@ from pyk8s.api.errors import MethodNotAllowed, NotFound, StatusError
 from pyk8s.client.events import EventRecorder
 from pyk8s.client.informer import Informer
 from pyk8s.client.rest import Client
-from pyk8s.kubelet.containers import ContainerStarter, data_lookup
+from pyk8s.kubelet.containers import ContainerStarter, container_field_path, data_lookup
 from pyk8s.kubelet.lease import NodeLease
 from pyk8s.kubelet.node import NodeOptions, NodeStatusManager
 from pyk8s.kubelet.pleg import RELIST_PERIOD_SECONDS, relist_forever
@@ -76,7 +76,9 @@ class KubeletConfig:
 
 
 class _NoEvents:
-    def event(self, obj: Any, event_type: str, reason: str, message: str) -> None:
+    def event(
+        self, obj: Any, event_type: str, reason: str, message: str, *, field_path: str = ""
+    ) -> None:
         logger.debug("event %s %s: %s", event_type, reason, message)
 
 
@@ -254,8 +256,11 @@ class Kubelet:
                 await self.syncer.remove(sandbox.pod_uid)
 
     # -- callbacks for the pod machinery -----------------------------------------------------
-    def _record(self, obj: Mapping[str, Any], event_type: str, reason: str, message: str) -> None:
-        self.recorder.event(dict(obj), event_type, reason, message)
+    def _record(
+        self, obj: Mapping[str, Any], event_type: str, reason: str, message: str, *,
+        field_path: str = "",
+    ) -> None:  # fmt: skip
+        self.recorder.event(dict(obj), event_type, reason, message, field_path=field_path)
 
     def _wake(self, uid: str) -> None:
         self.workers.wake(uid)
@@ -263,7 +268,10 @@ class Kubelet:
     def _probe_failed(self, uid: str, container: str, kind: str, message: str) -> None:
         pod = next((p for p in self.workers.pods() if p["metadata"]["uid"] == uid), None)
         if pod is not None:
-            self._record(pod, "Warning", "Unhealthy", f"{kind} probe failed: {message}")
+            self._record(
+                pod, "Warning", "Unhealthy", f"{kind} probe failed: {message}",
+                field_path=container_field_path(pod, container),
+            )  # fmt: skip
 
     def _services(self) -> list[dict[str, Any]]:
         return self.service_informer.cache.objects() if self.service_informer else []

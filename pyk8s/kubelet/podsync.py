@@ -31,7 +31,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyk8s.api.errors import NotFound
-from pyk8s.kubelet.containers import ContainerStarter, StartFailed
+from pyk8s.kubelet.containers import (
+    ContainerStarter,
+    Recorder,
+    StartFailed,
+    container_field_path,
+)
 from pyk8s.kubelet.probes import ProbeManager, Target
 from pyk8s.kubelet.runtime.interface import (
     ContainerRuntimeError,
@@ -47,7 +52,6 @@ logger = logging.getLogger("pyk8s.kubelet.sync")
 BACKOFF_INITIAL, BACKOFF_MAX = 10.0, 300.0
 RESYNC_SECONDS = 10.0
 
-Recorder = Callable[[Mapping[str, Any], str, str, str], None]  # obj, type, reason, message
 StatusWriter = Callable[[Mapping[str, Any], dict[str, Any]], Any]  # pod, merge patch
 
 
@@ -249,7 +253,9 @@ class PodSyncer:
                 state.waiting.pop(name, None)
                 return RESYNC_SECONDS
             message = f"Container {name} failed liveness probe, will be restarted"
-            self.record(pod, "Normal", "Killing", message)
+            self.record(
+                pod, "Normal", "Killing", message, field_path=container_field_path(pod, name)
+            )
             await self.runtime.stop_container(latest.id, _grace(pod))
             latest = await self.runtime.container_status(latest.id)
         if latest is not None and latest.state == "exited":
@@ -296,6 +302,7 @@ class PodSyncer:
                         "Warning",
                         "BackOff",
                         f"Back-off restarting failed container {name} in pod {who}",
+                        field_path=container_field_path(pod, name),
                     )
                 state.waiting[name] = ("CrashLoopBackOff", message)
                 return left
@@ -379,7 +386,9 @@ class PodSyncer:
         container: ContainerStatus,
         deadline: float,
     ) -> None:
-        self.record(pod, "Normal", "Killing", f"Stopping container {container.name}")
+        where = container_field_path(pod, container.name)
+        message = f"Stopping container {container.name}"
+        self.record(pod, "Normal", "Killing", message, field_path=where)
         pre_stop = (spec.get("lifecycle") or {}).get("preStop")
         if pre_stop:
             try:
@@ -390,7 +399,7 @@ class PodSyncer:
             except TimeoutError:
                 logger.info("preStop hook of %s ran out of grace", container.name)
             except StartFailed as err:
-                self.record(pod, "Warning", "FailedPreStopHook", err.message)
+                self.record(pod, "Warning", "FailedPreStopHook", err.message, field_path=where)
         await self.runtime.stop_container(container.id, max(deadline - self.clock(), 0.0))
 
     async def remove(self, uid: str) -> None:

@@ -35,7 +35,13 @@ from aiohttp import web
 from pyk8s.api.errors import StatusError
 from pyk8s.streaming import portforward, upgrade, wsstream
 from pyk8s.streaming.channels import WebSocketChannel, while_connected
-from pyk8s.streaming.remotecommand import ContainerProcess, ExecOptions, run_session
+from pyk8s.streaming.remotecommand import (
+    ContainerProcess,
+    ExecOptions,
+    SessionStreams,
+    internal_error,
+    run_session,
+)
 from pyk8s.streaming.spdy_exec import PROTOCOLS as SPDY_EXEC_PROTOCOLS
 from pyk8s.streaming.spdy_exec import SpdyStreams
 
@@ -241,32 +247,54 @@ class KubeletServer:
             return _error(400, "you must specify at least 1 command")
         if not (options.stdin or options.stdout or options.stderr):
             return _error(400, "you must specify at least 1 of stdin, stdout, stderr")
+        process: ContainerProcess | None = None
+        failure = ""
         try:
-            if attach:
-                process = await self.backend.attach(
-                    ns, pod, container, stdin=options.stdin, tty=options.tty
-                )
-            else:
-                process = await self.backend.exec(
-                    ns, pod, container, list(options.command), stdin=options.stdin,
-                    tty=options.tty,
-                )  # fmt: skip
+            process = await self._start_process(ns, pod, container, options, attach)
         except NotFoundError as err:
             return _error(404, str(err))
         except (OSError, NotImplementedError) as err:
-            return _error(500, f"failed to start the command in the container: {err}")
+            # As the real kubelet does, the session is still opened and the failure is its
+            # final Status: kubectl then prints "Internal error occurred: ..." instead of a
+            # bare "unable to upgrade connection".
+            verb = "attaching to container" if attach else "executing command in container"
+            failure = f"error {verb}: {err}"
+            logger.info("%s/%s/%s: %s", ns, pod, container, failure)
         try:
-            return await self._serve_process(request, options, process)
+            return await self._serve_session(request, options, process, failure)
         finally:
-            await process.kill()
+            if process is not None:
+                await process.kill()
 
-    async def _serve_process(
-        self, request: web.Request, options: ExecOptions, process: ContainerProcess
+    async def _start_process(
+        self, ns: str, pod: str, container: str, options: ExecOptions, attach: bool
+    ) -> ContainerProcess:
+        if attach:
+            return await self.backend.attach(
+                ns, pod, container, stdin=options.stdin, tty=options.tty
+            )
+        return await self.backend.exec(
+            ns, pod, container, list(options.command), stdin=options.stdin, tty=options.tty
+        )
+
+    async def _serve_session(
+        self,
+        request: web.Request,
+        options: ExecOptions,
+        process: ContainerProcess | None,
+        failure: str,
     ) -> web.StreamResponse:
+        """Upgrade to the client's protocol, then run `process` or report `failure`."""
+
+        async def serve(streams: SessionStreams) -> None:
+            if process is None:
+                await streams.finish(internal_error(failure))
+            else:
+                await run_session(process, streams, options.command)
+
         if upgrade.wants_websocket(request):
             ws = await upgrade.accept_websocket(request, wsstream.PROTOCOLS)
-            streams = wsstream.WebSocketStreams(ws, stdin=options.stdin, tty=options.tty)
-            await run_session(process, streams, options.command)
+            await serve(wsstream.WebSocketStreams(ws, stdin=options.stdin, tty=options.tty))
             return ws
         spdy_streams = SpdyStreams(options)
         session, response = await upgrade.accept_spdy(
@@ -276,7 +304,7 @@ class KubeletServer:
         reader = asyncio.ensure_future(session.run())
         try:
             await spdy_streams.wait_for_streams()
-            await run_session(process, spdy_streams, options.command)
+            await serve(spdy_streams)
         except TimeoutError:
             logger.info("exec client did not open its streams in time")
         finally:

@@ -32,6 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pyk8s.client.clock import Clock
 from pyk8s.client.events import EventRecorder
 from pyk8s.client.informer import Informer
 from pyk8s.client.rest import Client
@@ -87,7 +88,9 @@ class ProxyServer:
         *,
         iptables: Iptables | None = None,
         node_addresses: tuple[str, ...] | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock` drives the sync loop's periods (tests pass a FakeClock)."""
         self.client = client
         self.options = options
         self.iptables = iptables or Iptables()
@@ -107,6 +110,7 @@ class ProxyServer:
             min_sync_period=options.min_sync_period,
             sync_period=options.sync_period,
             on_error=self._sync_failed,
+            clock=clock,
         )
         for informer in self._informers:
             informer.add_handler(

@@ -18,7 +18,6 @@ import contextlib
 import logging
 import socket
 import ssl
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,9 +27,9 @@ from aiohttp import web
 from pyk8s.api import errors
 from pyk8s.client.events import EventRecorder
 from pyk8s.client.factory import SharedInformerFactory
+from pyk8s.client.healthz import context_from_files, self_signed_context, serve_healthz
 from pyk8s.client.leaderelection import LeaderElectionConfig, LeaderElector
 from pyk8s.client.rest import Client
-from pyk8s.pki.selfsigned import ensure_serving_cert
 from pyk8s.scheduler.config import SchedulerConfiguration
 from pyk8s.scheduler.plugins.default_preemption import (
     DISRUPTION_TARGET,
@@ -188,35 +187,15 @@ class SchedulerServer:
     # --- health ------------------------------------------------------------------------------
 
     async def _serve_healthz(self) -> web.AppRunner:
-        async def healthz(request: web.Request) -> web.Response:
-            return web.Response(text="ok")
-
-        app = web.Application()
-        app.router.add_get("/healthz", healthz)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        if self.options.healthz_port:
-            site = web.TCPSite(
-                runner,
-                self.options.healthz_address,
-                self.options.healthz_port,
-                ssl_context=self._ssl_context(),
-            )
-            await site.start()
-        return runner
+        port = self.options.healthz_port
+        context = self._ssl_context() if port else None
+        return await serve_healthz(self.options.healthz_address, port, context)
 
     def _ssl_context(self) -> ssl.SSLContext:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         if self.options.tls_cert_file:
-            context.load_cert_chain(self.options.tls_cert_file, self.options.tls_key_file)
-        elif self.options.cert_dir:
-            context.load_cert_chain(*ensure_serving_cert(self.options.cert_dir))
-        else:
-            # As kube-scheduler without --cert-dir: a self-signed certificate that is never
-            # left on disk (it used to land in the working directory).
-            with tempfile.TemporaryDirectory(prefix="pyk8s-scheduler-") as scratch:
-                context.load_cert_chain(*ensure_serving_cert(scratch))
-        return context
+            return context_from_files(self.options.tls_cert_file, self.options.tls_key_file)
+        # As kube-scheduler: kept in --cert-dir when given, else never left on disk.
+        return self_signed_context(self.options.cert_dir or None, "kube-scheduler")
 
 
 def _now() -> str:

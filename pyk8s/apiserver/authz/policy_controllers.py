@@ -93,6 +93,19 @@ CONTROLLER_ROLES: dict[str, list[Rule]] = {
         rule(("list", "watch", "patch", "create", "delete"), ("",), ("pods",)),
         EVENTS,
     ],
+    "disruption-controller": [
+        rule(("get", "list", "watch"), _APPS, ("deployments", "replicasets", "statefulsets")),
+        rule(("get", "list", "watch"), ("",), ("replicationcontrollers",)),
+        rule(("get", "list", "watch"), ("policy",), ("poddisruptionbudgets",)),
+        rule(("update",), ("policy",), ("poddisruptionbudgets/status",)),
+        rule(("get",), ("*",), ("*/scale",)),
+        rule(("patch", "update"), ("",), ("pods/status",)),
+        EVENTS,
+    ],
+    "root-ca-cert-publisher": [
+        rule(("create", "update"), ("",), ("configmaps",)),
+        EVENTS,
+    ],
     "service-account-controller": [
         rule(("create",), ("",), ("serviceaccounts",)),
         EVENTS,

@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 
 class Registry:
-    def __init__(self, store: Store, admission: AdmissionChain) -> None:
+    def __init__(
+        self, store: Store, admission: AdmissionChain, *, watch_cache_size: int | None = None
+    ) -> None:
         self.store = store
         self.admission = admission
+        self.watch_cache_size = watch_cache_size
         self.caches: dict[str, WatchCache] = {}
         self._stores: dict[tuple[str, str, str], GenericStore] = {}
 
@@ -39,7 +42,8 @@ class Registry:
             prefix = resource.key_prefix + "/"
             cache = self.caches.get(prefix)
             if cache is None:
-                cache = self.caches[prefix] = WatchCache(self.store, prefix)
+                window = {"window": self.watch_cache_size} if self.watch_cache_size else {}
+                cache = self.caches[prefix] = WatchCache(self.store, prefix, **window)
             self._stores[(resource.group, resource.version, resource.plural)] = GenericStore(
                 resource, strategy_for(resource), self.store, cache, self.admission, self.lookup
             )

@@ -17,6 +17,7 @@ import datetime
 from typing import Any
 
 from pyk8s.api.errors import BadRequest, Conflict
+from pyk8s.apiserver.registry.limits import MAX_UPDATE_ATTEMPTS
 from pyk8s.apiserver.registry.options import ListOptions, WriteOptions
 from pyk8s.apiserver.watchcache import decode_stored
 from pyk8s.storage.interface import ConflictError, KeyNotFoundError
@@ -84,7 +85,7 @@ class Deletes:
         """Returns (the object or a Success Status, whether it is gone now)."""
         policy = _propagation(delete_options)
         key = self.resource.key(namespace, name)  # type: ignore[attr-defined]
-        for _ in range(10):
+        for _ in range(MAX_UPDATE_ATTEMPTS):
             kv = await self.store.get(key)  # type: ignore[attr-defined]
             if kv is None:
                 raise self.not_found(name)  # type: ignore[attr-defined]

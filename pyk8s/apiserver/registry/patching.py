@@ -17,6 +17,7 @@ from typing import Any
 from pyk8s.api.errors import BadRequest, StatusError
 from pyk8s.apiserver import negotiation
 from pyk8s.apiserver.registry import inputs
+from pyk8s.apiserver.registry.limits import MAX_UPDATE_ATTEMPTS
 from pyk8s.apiserver.registry.options import WriteOptions
 from pyk8s.apiserver.watchcache import decode_stored
 from pyk8s.storage.interface import ConflictError
@@ -47,7 +48,7 @@ class Patches:
                 "PATCH requests with content type application/apply-patch+yaml require fieldManager"
             )
         key = self.resource.key(namespace, name)  # type: ignore[attr-defined]
-        for _ in range(10):
+        for _ in range(MAX_UPDATE_ATTEMPTS):
             kv = await self.store.get(key)  # type: ignore[attr-defined]
             if kv is None:
                 if applying and not subresource:
@@ -64,8 +65,8 @@ class Patches:
                     operation="Apply" if applying else "Update", managed_fields_done=applying,
                 )  # fmt: skip
             except ConflictError:
-                if wanted:
-                    raise self.conflict(name) from None  # type: ignore[attr-defined]
+                # Someone wrote in between: patch the newer object. A resourceVersion the
+                # patch itself names is checked against it on the next pass.
                 continue
             return result, False
         raise self.conflict(name)  # type: ignore[attr-defined]

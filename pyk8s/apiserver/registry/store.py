@@ -19,18 +19,18 @@ Deletion lives in deletion.py; this module calls into it for updates that finish
 
 from __future__ import annotations
 
-import datetime
 import random
-import uuid
 from typing import Any
 
 import orjson
 
 from pyk8s.api.errors import AlreadyExists, BadRequest, Cause, Conflict, Invalid, NotFound
+from pyk8s.api.meta import new_uid, now_rfc3339
 from pyk8s.api.resource import Resource
 from pyk8s.apiserver.admission import AdmissionChain, AdmissionRequest
 from pyk8s.apiserver.registry import inputs
 from pyk8s.apiserver.registry.deletion import Deletes
+from pyk8s.apiserver.registry.limits import MAX_UPDATE_ATTEMPTS
 from pyk8s.apiserver.registry.options import WriteOptions
 from pyk8s.apiserver.registry.patching import Patches
 from pyk8s.apiserver.registry.reads import Reads
@@ -41,11 +41,6 @@ from pyk8s.storage.interface import ConflictError, KeyExistsError, KeyValue, Sto
 # Kubernetes' alphabet for generateName suffixes: no vowels (no words), no look-alikes.
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _SYSTEM_FIELDS = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds")
-MAX_UPDATE_ATTEMPTS = 10
-
-
-def now_rfc3339() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def copy_object(obj: dict[str, Any]) -> dict[str, Any]:
@@ -141,7 +136,7 @@ class GenericStore(Reads, Patches, Deletes):
         for system_field in ("deletionTimestamp", "deletionGracePeriodSeconds", "resourceVersion"):
             meta.pop(system_field, None)
         self.strategy.prepare_for_create(obj)
-        meta["uid"] = str(uuid.uuid4())
+        meta["uid"] = new_uid()
         meta["creationTimestamp"] = now_rfc3339()
         await self.strategy.before_create(obj, dry_run=options.dry_run)
         try:

@@ -31,9 +31,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 from pyk8s.kubelet import ocispec
 from pyk8s.kubelet.images import registry
-from pyk8s.kubelet.images.store import Image, ImageStore
+from pyk8s.kubelet.images.reference import InvalidReference
+from pyk8s.kubelet.images.store import Image, ImageError, ImageStore
 from pyk8s.kubelet.network import namespaces
 from pyk8s.kubelet.network.cni import CNI, DEFAULT_BIN_DIRS, DEFAULT_CONF_DIR, ensure_conflist
 from pyk8s.kubelet.runtime import console, runc_bundle
@@ -127,7 +130,15 @@ class RuncRuntime:
 
     # -- images --------------------------------------------------------------------------
     async def pull_image(self, image: str) -> ImageInfo:
-        return _image_info(await registry.pull(self.images, image))
+        # The Runtime interface promises ContainerRuntimeError; the registry client's own
+        # errors (and the network's) are translated here, their message kept for the pod.
+        try:
+            pulled = await registry.pull(self.images, image)
+        except registry.NotFound as err:
+            raise NotFound(str(err)) from err
+        except (ImageError, InvalidReference, aiohttp.ClientError, OSError) as err:
+            raise ContainerRuntimeError(str(err) or f"pulling {image}: {err!r}") from err
+        return _image_info(pulled)
 
     async def image_status(self, image: str) -> ImageInfo | None:
         found = self.images.get(image)
@@ -266,9 +277,12 @@ class RuncRuntime:
         status = await self.container_status(container_id)
         if status.state != "created":
             raise ContainerRuntimeError(f"container {container_id} is {status.state}, not created")
+        # The moment `runc start` releases the process: a container that exits at once may
+        # be reported finished (by its shim) before `runc start` has even returned.
+        started_at = time.time()
         await self._runc("start", container_id)
         with open(self._path(container_id, "started"), "w") as file:
-            file.write(str(time.time()))
+            file.write(str(started_at))
         log.info("started container %s (%s)", status.name, container_id[:12])
 
     async def _wait_for_exit(self, container_id: str, timeout: float) -> bool:

@@ -89,8 +89,13 @@ def test_failed_liveness_probe_restarts_the_container(cluster: Cluster) -> None:
     assert restarted
     status = cluster.container_status("liveness")
     assert status["lastState"]["terminated"]["containerID"] == first
-    events = _events(cluster, "liveness")
-    assert "Unhealthy" in events and "failed liveness probe, will be restarted" in events
+
+    # Events are sent by the kubelet's recorder on their own schedule, not with the status.
+    def liveness_events() -> str | None:
+        text = _events(cluster, "liveness")
+        return text if "failed liveness probe, will be restarted" in text else None
+
+    assert "Unhealthy" in wait_for(liveness_events, 15, "the liveness events")
 
 
 def test_crashing_container_goes_into_crash_loop_back_off(cluster: Cluster) -> None:
@@ -107,7 +112,11 @@ def test_crashing_container_goes_into_crash_loop_back_off(cluster: Cluster) -> N
     assert "back-off 10s restarting failed container=app" in status["state"]["waiting"]["message"]
     assert "CrashLoopBackOff" in cluster.kubectl("get", "pod", "crasher").stdout
     assert cluster.kubectl("logs", "crasher", "--previous").stdout == "crashing\n"
-    assert "Back-off restarting failed container app" in _events(cluster, "crasher")
+    # Events are sent by the kubelet's recorder on their own schedule, not with the status.
+    wait_for(
+        lambda: "Back-off restarting failed container app" in _events(cluster, "crasher"),
+        15, "the BackOff event",
+    )  # fmt: skip
 
 
 def test_init_container_volumes_and_env_from_config_map(cluster: Cluster) -> None:

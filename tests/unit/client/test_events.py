@@ -101,3 +101,21 @@ async def test_two_events_at_the_same_instant_get_different_names():
     names = [body["metadata"]["name"] for method, body in server.writes if method == "POST"]
     assert len(names) == 2 and len(set(names)) == 2
     assert all(name.startswith("web.") for name in names)
+
+
+async def test_a_field_path_names_the_part_of_the_object_and_keeps_events_apart():
+    recorder, server, _ = make_recorder()
+    recorder.start()
+    recorder.event(POD, "Normal", "Pulled", "image pulled", field_path="spec.containers{app}")
+    recorder.event(POD, "Normal", "Pulled", "image pulled", field_path="spec.containers{sidecar}")
+    recorder.event(POD, "Normal", "Pulled", "image pulled", field_path="spec.containers{app}")
+    recorder.event(POD, "Normal", "Pulled", "image pulled")
+    await recorder.stop()
+    assert [method for method, _ in server.writes] == ["POST", "POST", "PATCH", "POST"]
+    involved = [body["involvedObject"] for method, body in server.writes if method == "POST"]
+    assert [i.get("fieldPath") for i in involved] == [
+        "spec.containers{app}",
+        "spec.containers{sidecar}",
+        None,  # about the pod itself: no fieldPath at all, as Kubernetes omits it
+    ]
+    assert involved[0]["name"] == "web" and involved[0]["uid"] == "u1"

@@ -7,15 +7,14 @@ from __future__ import annotations
 import pytest
 
 from pyk8s.kubelet.containers import ContainerStarter, StartFailed, go_duration
-from pyk8s.kubelet.images.registry import NotFound
 from pyk8s.kubelet.runtime.hollow import HollowRuntime
-from pyk8s.kubelet.runtime.interface import ImageInfo
+from pyk8s.kubelet.runtime.interface import ImageInfo, NotFound
 
 IMAGE = "registry.test/app:1.0"
 
 
 class RegistryRuntime(HollowRuntime):
-    """Pulls succeed only for images in `published`, failing as the registry client does."""
+    """Pulls succeed only for images in `published`, failing as the runc runtime does."""
 
     def __init__(self) -> None:
         super().__init__("10.244.1.0/24")
@@ -40,7 +39,7 @@ class Setup:
 
         self.starter = ContainerStarter(
             self.runtime, lookup=lookup, services=list, volumes=None, clock=lambda: self.now,
-            record=lambda obj, kind, reason, message: self.events.append((kind, reason, message)),
+            record=lambda obj, kind, reason, message, **_: self.events.append((kind, reason, message)),
         )  # fmt: skip
 
     async def ensure(self, uid: str = "uid-1", policy: str | None = None) -> StartFailed | None:

@@ -47,7 +47,9 @@ def make_syncer(runtime):
     async def lookup(kind, namespace, name):
         return None
 
-    record = lambda obj, kind, reason, message: events.append((reason, message))  # noqa: E731
+    def record(obj, kind, reason, message, *, field_path=""):
+        events.append((reason, message))
+
     starter = ContainerStarter(runtime, lookup=lookup, services=list, record=record, volumes=None)
     probes = ProbeManager(runtime, lambda uid: None, lambda *a: None)
     syncer = PodSyncer(
