@@ -82,6 +82,11 @@ def test_up_starts_every_component_and_stops_on_ctrl_c(tmp_path, netns):
             return phases if phases == ["Running", "Running"] else None
 
         wait_for(running_pods, 90, "2 Running pods")
+        # Every pod mounts kube-root-ca.crt: the controller manager publishes it under RBAC.
+        wait_for(
+            lambda: kubectl("get", "configmap", "kube-root-ca.crt").returncode == 0,
+            30, "the kube-root-ca.crt ConfigMap",
+        )  # fmt: skip
         # Plain HTTP gets nowhere: the port speaks only TLS, and no insecure port was asked for.
         with pytest.raises(OSError):
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/configmaps", timeout=5)
