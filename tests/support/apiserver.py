@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -117,3 +118,39 @@ def apiserver_process(tmp_path: Path) -> Iterator[ServerProcess]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def secure_apiserver(data_dir: Path, port: int, pki: Any, *flags: str) -> Iterator[None]:
+    """`pyk8s apiserver` serving only TLS on 127.0.0.1:`port`, with the certificates of
+    `pki` (pyk8s.pki.cluster.ClusterPKI), client certificates required (no anonymous
+    access) and any extra `flags`; stopped by PID on exit."""
+    command = [
+        sys.executable, "-m", "pyk8s", "apiserver", "--data-dir", str(data_dir),
+        "--secure-port", str(port), "--insecure-port", "0",
+        "--tls-cert-file", str(pki.path("kubernetes.pem")),
+        "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
+        "--client-ca-file", str(pki.ca_file), "--anonymous-auth=false", *flags,
+    ]  # fmt: skip
+    log_path = data_dir.parent / f"{data_dir.name}-apiserver.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
+    try:
+        deadline, line = time.monotonic() + 30, b""
+        while time.monotonic() < deadline and b"serving on" not in line:
+            line = process.stdout.readline()  # type: ignore[union-attr]
+            if not line:
+                break
+        if b"serving on" not in line:
+            pytest.fail(f"pyk8s apiserver {' '.join(flags)} did not start:\n"
+                        f"{log_path.read_text()[-2000:]}")  # fmt: skip
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()

@@ -83,3 +83,16 @@ class Kubectl:
             text=True,
             env=self.env,
         )
+
+
+def kubectl_as(kubeconfig_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real kubectl with one identity's kubeconfig (and its own discovery cache)."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(kubeconfig_path.parent),
+        "KUBECONFIG": str(kubeconfig_path),
+        "KUBECACHEDIR": str(kubeconfig_path.parent / f"cache-{kubeconfig_path.stem}"),
+    }
+    return subprocess.run(
+        [kubectl_binary(), *args], capture_output=True, text=True, env=env, timeout=30
+    )

@@ -3,20 +3,15 @@
 A real `pyk8s apiserver` process, the certificates `pyk8s pki` makes, and the real kubectl.
 """
 
-import os
-import signal
 import ssl
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import aiohttp
 import pytest
 
 from pyk8s.pki import cluster
-from tests.support.apiserver import ROOT, free_port
-from tests.support.kubectl import kubectl_binary
+from tests.support.apiserver import free_port, secure_apiserver
+from tests.support.kubectl import kubectl_as
 
 
 @pytest.fixture
@@ -25,51 +20,13 @@ def secure_server(tmp_path: Path):
     pki = cluster.ensure(tmp_path / "pki", server=f"https://127.0.0.1:{port}")
     tokens = tmp_path / "tokens.csv"
     tokens.write_text('s3cret-token,alice,1001,"devs,ops"\n')
-    command = [
-        sys.executable, "-m", "pyk8s", "apiserver", "--data-dir", str(tmp_path / "data"),
-        "--secure-port", str(port), "--insecure-port", "0",
-        "--tls-cert-file", str(pki.path("kubernetes.pem")),
-        "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
-        "--client-ca-file", str(pki.ca_file), "--token-auth-file", str(tokens),
-        "--anonymous-auth=false",
-    ]  # fmt: skip
-    log = (tmp_path / "apiserver.log").open("wb")
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
-    try:
-        deadline = time.monotonic() + 20
-        line = b""
-        while time.monotonic() < deadline and b"serving on" not in line:
-            line = process.stdout.readline()
-            if not line:
-                break
-        if b"serving on" not in line:
-            pytest.fail(f"apiserver did not start: {(tmp_path / 'apiserver.log').read_text()}")
+    with secure_apiserver(tmp_path / "data", port, pki, "--token-auth-file", str(tokens)):
         yield port, pki
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-
-
-def kubectl(kubeconfig: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(kubeconfig.parent),
-        "KUBECONFIG": str(kubeconfig),
-        "KUBECACHEDIR": str(kubeconfig.parent / f"cache-{kubeconfig.stem}"),
-    }
-    return subprocess.run(
-        [kubectl_binary(), *args], capture_output=True, text=True, env=env, timeout=30
-    )
 
 
 def test_admin_certificate_works_with_kubectl(secure_server):
     _, pki = secure_server
-    result = kubectl(pki.kubeconfig("admin"), "get", "namespaces", "-o", "name")
+    result = kubectl_as(pki.kubeconfig("admin"), "get", "namespaces", "-o", "name")
     assert result.returncode == 0, result.stderr
     assert "namespace/kube-system" in result.stdout.split()
 

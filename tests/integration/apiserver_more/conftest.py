@@ -6,38 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from pyk8s.api import errors
-from pyk8s.apiserver.config import APIServerConfig
-from pyk8s.apiserver.server import APIServer
 from pyk8s.client.resources import ResourceClient
-from tests.integration.controllers.conftest import Cluster
+from tests.integration.controllers.conftest import Cluster, cluster  # noqa: F401  (fixture)
 from tests.integration.controllers.helpers import mark_ready
 from tests.support.apiserver import apiserver  # noqa: F401  (the in-process server fixture)
-
-
-@pytest.fixture
-async def cluster(tmp_path: Path) -> AsyncIterator[Cluster]:
-    config = APIServerConfig(
-        data_dir=str(tmp_path / "data"),
-        insecure_port=0,
-        secure_port=None,
-        disable_admission_plugins=["ServiceAccount"],
-    )
-    server = APIServer(config)
-    await server.start()
-    cluster = Cluster(server)
-    try:
-        yield cluster
-    finally:
-        await cluster.stop_controllers()
-        await cluster.client.close()
-        await server.stop()
 
 
 class FakeNodes:

@@ -6,17 +6,15 @@ until then the server refuses the flag and these tests fail saying so.
 """
 
 import os
-import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from pyk8s.pki import cluster, kubeconfig
 from pyk8s.pki.certs import KeyPair, issue
-from tests.support.apiserver import ROOT, free_port
+from tests.support.apiserver import free_port, secure_apiserver
+from tests.support.kubectl import kubectl_as as kubectl
 from tests.support.kubectl import kubectl_binary
 
 
@@ -31,50 +29,8 @@ def rbac_server(tmp_path_factory):
     config = kubeconfig.build(cluster="pyk8s", server=server, user="alice", ca_pem=ca.cert_pem(),
                               client_cert_pem=alice.cert_pem(), client_key_pem=alice.key_pem())  # fmt: skip
     kubeconfig.write(pki.kubeconfig("alice"), config)
-    command = [
-        sys.executable, "-m", "pyk8s", "apiserver", "--data-dir", str(tmp / "data"),
-        "--secure-port", str(port), "--insecure-port", "0",
-        "--tls-cert-file", str(pki.path("kubernetes.pem")),
-        "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
-        "--client-ca-file", str(pki.ca_file), "--anonymous-auth=false",
-        "--authorization-mode", "Node,RBAC",
-    ]  # fmt: skip
-    log_path = tmp / "apiserver.log"
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=log_path.open("wb"), cwd=ROOT
-    )
-    try:
-        deadline, line = time.monotonic() + 30, b""
-        while time.monotonic() < deadline and b"serving on" not in line:
-            line = process.stdout.readline()
-            if not line:
-                break
-        if b"serving on" not in line:
-            pytest.fail(
-                "apiserver with --authorization-mode=Node,RBAC did not start (is "
-                f"pyk8s.apiserver.authz wired into the server?):\n{log_path.read_text()[-2000:]}"
-            )
+    with secure_apiserver(tmp / "data", port, pki, "--authorization-mode", "Node,RBAC"):
         yield pki
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
-
-
-def kubectl(kubeconfig_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(kubeconfig_path.parent),
-        "KUBECONFIG": str(kubeconfig_path),
-        "KUBECACHEDIR": str(kubeconfig_path.parent / f"cache-{kubeconfig_path.stem}"),
-    }
-    return subprocess.run(
-        [kubectl_binary(), *args], capture_output=True, text=True, env=env, timeout=30
-    )
 
 
 def eventually(check, timeout: float = 5.0):

@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +24,7 @@ from pyk8s.apiserver.serviceaccounts import jwt
 from pyk8s.apiserver.serviceaccounts.authority import load_authority
 from pyk8s.apiserver.serviceaccounts.tokens import new_claims
 from pyk8s.pki import cluster
-from tests.support.apiserver import ROOT, free_port
+from tests.support.apiserver import free_port, secure_apiserver
 from tests.support.kubectl import kubectl_binary
 
 ISSUER = "https://kubernetes.default.svc.cluster.local"
@@ -63,37 +61,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp("satokens")
     port = free_port()
     pki = cluster.ensure(tmp / "pki", server=f"https://127.0.0.1:{port}")
-    command = [
-        sys.executable, "-m", "pyk8s", "apiserver",
-        "--data-dir", str(tmp / "data"), "--secure-port", str(port),
-        "--tls-cert-file", str(pki.path("kubernetes.pem")),
-        "--tls-private-key-file", str(pki.path("kubernetes-key.pem")),
-        "--client-ca-file", str(pki.ca_file), "--anonymous-auth=false",
+    flags = (
         "--service-account-key-file", str(pki.path("service-account.pem")),
         "--service-account-signing-key-file", str(pki.path("service-account-key.pem")),
-    ]  # fmt: skip
-    log_path = tmp / "apiserver.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
-    try:
-        deadline, line = time.monotonic() + 30, b""
-        while time.monotonic() < deadline and b"serving on" not in line:
-            line = process.stdout.readline()
-            if not line:
-                break
-        if b"serving on" not in line:
-            pytest.fail(f"the API server did not start:\n{log_path.read_text()}")
+    )  # fmt: skip
+    with secure_apiserver(tmp / "data", port, pki, *flags):
         running = Server(f"https://127.0.0.1:{port}", pki, tmp)
         running.ok("create", "serviceaccount", "default")
         yield running
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stdout.close()
 
 
 def claims_of(token: str) -> dict:
