@@ -151,12 +151,8 @@ def _openapi_v2(request: web.Request) -> web.StreamResponse:
 
 
 def _openapi(path: str) -> web.StreamResponse:
-    try:
-        from pyk8s.api import openapi
-    except ModuleNotFoundError as err:
-        if err.name != "pyk8s.api.openapi":
-            raise
-        raise NotFound("the server could not find the requested resource") from None
+    from pyk8s.api import openapi  # built on first use: not on the start-up path
+
     if path == "/openapi/v3":
         return json_response(openapi.openapi_v3_index())
     rest = path[len("/openapi/v3/") :].split("/")

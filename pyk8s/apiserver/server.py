@@ -34,11 +34,7 @@ def _load_kinds_and_strategies() -> None:
         "pyk8s.apiserver.authz",
     )
     for module in modules:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
+        importlib.import_module(module)
 
 
 class APIServer:

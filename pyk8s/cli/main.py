@@ -36,13 +36,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     wanted = [only.replace("-", "_")] if only and only.replace("-", "_") in COMMANDS else COMMANDS
     for name in wanted:
-        try:
-            module = importlib.import_module(f"pyk8s.cli.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"pyk8s.cli.{name}":
-                raise
-            continue  # that component is not written yet
-        module.add_parser(subparsers)
+        importlib.import_module(f"pyk8s.cli.{name}").add_parser(subparsers)
     return parser
 
 

@@ -4,8 +4,6 @@ It does what the tutorials do by hand, in their order: make the PKI (CA, certifi
 kubeconfigs), start the API server on the embedded store with TLS and client-certificate
 authentication, then every other component with its own kubeconfig. A component that exits is
 restarted with a growing delay; Ctrl-C (or SIGTERM) stops them all, newest first.
-
-Components that are not written yet are skipped, so `pyk8s up` grows with the project.
 """
 
 from __future__ import annotations
@@ -13,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib.util
 import signal
 import socket
 import ssl
@@ -54,10 +51,6 @@ class Component:
     process: asyncio.subprocess.Process | None = None
     restarts: int = 0
     log_path: Path = field(default_factory=Path)
-
-
-def component_available(module: str) -> bool:
-    return importlib.util.find_spec(f"pyk8s.cli.{module}") is not None
 
 
 def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
@@ -108,10 +101,9 @@ def plan(args: argparse.Namespace, data_dir: Path) -> list[Component]:
         ("kubelet", f"node-{args.node_name}"),
         ("proxy", "kube-proxy"),
     ):
-        if component_available(module):
-            command = module.replace("_", "-")
-            argv = [*pyk8s, command, "--kubeconfig", str(pki.kubeconfig(identity))]
-            components.append(Component(command, argv + node_flags.get(module, []) + verbosity))
+        command = module.replace("_", "-")
+        argv = [*pyk8s, command, "--kubeconfig", str(pki.kubeconfig(identity))]
+        components.append(Component(command, argv + node_flags.get(module, []) + verbosity))
     return components
 
 

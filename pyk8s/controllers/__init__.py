@@ -1,8 +1,6 @@
-"""The controller manager's controllers: importing this package registers all of them.
+"""The controller manager's controllers: importing them (`load_all`) registers all of them.
 
-Each module below calls `register_controller(...)` (registry.py) at import. A module listed
-here that does not exist yet is skipped, so the list can name controllers still being
-written.
+Each module below calls `register_controller(...)` (registry.py) at import.
 """
 
 from __future__ import annotations
@@ -29,10 +27,6 @@ CONTROLLER_MODULES = [
 
 
 def load_all() -> None:
-    """Import every controller module that exists, registering its controllers."""
+    """Import every controller module, registering its controllers."""
     for module in CONTROLLER_MODULES:
-        try:
-            importlib.import_module(f"{__name__}.{module}")
-        except ModuleNotFoundError as err:
-            if err.name != f"{__name__}.{module}":
-                raise
+        importlib.import_module(f"{__name__}.{module}")
